@@ -1,0 +1,1 @@
+// HubGateway: work in progress.

@@ -1,0 +1,97 @@
+/// How a mesh member is set up. Every field has a documented default.
+public struct MeshConfiguration: Sendable {
+    /// This member's id: 1–64 characters from `A–Z a–z 0–9 _ -`. Connection ids start with it, so it
+    /// must be unique in the mesh. Default: `m-` and 8 random characters.
+    public var memberID: String
+    /// What this member is (node, gateway, bare member).
+    public var role: MemberInfo.Role
+    /// Where the ROUTER listens; this is the endpoint other members `--join`.
+    /// Default `tcp://127.0.0.1:6000`. Port `0` or `*` picks a free port.
+    public var endpoint: String
+    /// Where the PUB listens. Default: `nil`, meaning the endpoint's port + 1 (or a free port when the
+    /// endpoint's port is picked by the system).
+    public var publishEndpoint: String?
+    /// ROUTER endpoints of existing members to join through. Empty: start a new mesh.
+    public var join: [String]
+    /// How often a heartbeat goes to every peer. Default 500 ms.
+    public var heartbeatInterval: Duration
+    /// Silence after which a peer is declared dead. Default 2.5 s.
+    public var deadAfter: Duration
+    /// How long a group-management request waits for the owner's ack. Default 5 s.
+    public var requestTimeout: Duration
+    /// How long a subscription barrier waits for each peer. Default 2 s.
+    public var barrierTimeout: Duration
+    /// Envelopes accepted but not yet handed to ZeroMQ before `publish` starts waiting (backpressure). Default 8192.
+    public var publishQueueLimit: Int
+    /// ZeroMQ high-water marks in messages per peer. Default 10,000. PUB never drops: it is
+    /// set to `XPUB_NODROP`, so a full pipe holds the publisher back instead.
+    public var highWaterMark: Int32
+    /// The largest inbound frame accepted. Default 16 MiB.
+    public var maxFrameSize: Int
+
+    /// Creates a configuration; see each property for its default.
+    public init(
+        memberID: String? = nil,
+        role: MemberInfo.Role = .member,
+        endpoint: String = "tcp://127.0.0.1:6000",
+        publishEndpoint: String? = nil,
+        join: [String] = [],
+        heartbeatInterval: Duration = .milliseconds(500),
+        deadAfter: Duration = .milliseconds(2500),
+        requestTimeout: Duration = .seconds(5),
+        barrierTimeout: Duration = .seconds(2),
+        publishQueueLimit: Int = 8192,
+        highWaterMark: Int32 = 10_000,
+        maxFrameSize: Int = MeshCodec.defaultMaxFrameSize
+    ) {
+        self.memberID = memberID ?? Self.randomMemberID()
+        self.role = role
+        self.endpoint = endpoint
+        self.publishEndpoint = publishEndpoint
+        self.join = join
+        self.heartbeatInterval = heartbeatInterval
+        self.deadAfter = deadAfter
+        self.requestTimeout = requestTimeout
+        self.barrierTimeout = barrierTimeout
+        self.publishQueueLimit = publishQueueLimit
+        self.highWaterMark = highWaterMark
+        self.maxFrameSize = maxFrameSize
+    }
+
+    static func randomMemberID() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        return "m-" + String(decoding: (0..<8).map { _ in alphabet.randomElement()! }, as: UTF8.self)
+    }
+
+    /// Checks the configuration and resolves the bind endpoints.
+    func resolvedEndpoints() throws(HubMeshError) -> (router: String, publish: String) {
+        guard ConnectionID.isValidMemberID(memberID) else {
+            throw HubMeshError(code: .configuration, message: "member id '\(memberID)' must be 1–64 characters from A–Z a–z 0–9 _ -")
+        }
+        guard deadAfter > heartbeatInterval else {
+            throw HubMeshError(code: .configuration, message: "deadAfter must be longer than heartbeatInterval")
+        }
+        guard let (prefix, port) = Self.split(endpoint) else {
+            throw HubMeshError(code: .configuration, message: "endpoint '\(endpoint)' must look like tcp://127.0.0.1:6000")
+        }
+        let router = port == "0" ? prefix + ":*" : endpoint
+        if let publishEndpoint {
+            guard let (pubPrefix, pubPort) = Self.split(publishEndpoint) else {
+                throw HubMeshError(code: .configuration, message: "publish endpoint '\(publishEndpoint)' must look like tcp://127.0.0.1:6001")
+            }
+            return (router, pubPort == "0" ? pubPrefix + ":*" : publishEndpoint)
+        }
+        if let number = Int(port), number > 0, number < 65535 {
+            return (router, "\(prefix):\(number + 1)")
+        }
+        return (router, prefix + ":*")
+    }
+
+    static func split(_ endpoint: String) -> (String, String)? {
+        guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":"), colon > endpoint.index(endpoint.startIndex, offsetBy: 6)
+        else { return nil }
+        let port = String(endpoint[endpoint.index(after: colon)...])
+        guard port == "*" || Int(port) != nil else { return nil }
+        return (String(endpoint[..<colon]), port)
+    }
+}

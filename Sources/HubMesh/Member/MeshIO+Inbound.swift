@@ -1,0 +1,167 @@
+import Logging
+import ZeroMQ
+
+extension MeshIO {
+    /// Reads subscription messages from the XPUB and answers barrier subscriptions.
+    func drainPublisher() {
+        while true {
+            let frame: [UInt8]?
+            do {
+                frame = try publisher.receiveFrame(dontWait: true)?.bytes
+            } catch {
+                logger.error("reading subscriptions failed: \(error)")
+                return
+            }
+            guard let frame else { return }
+            // [1, topic...] subscribes, [0, topic...] unsubscribes. A barrier topic is \0S\0member\0token\0.
+            guard frame.count > 4, frame[0] == 1, frame[1] == 0, frame[2] == Topic.Letter.barrier, frame[3] == 0 else { continue }
+            let parts = frame[4...].split(separator: 0, omittingEmptySubsequences: false)
+            guard parts.count >= 2,
+                let member = String(validating: parts[0], as: UTF8.self),
+                let token = String(validating: parts[1], as: UTF8.self),
+                !member.isEmpty, !token.isEmpty
+            else { continue }
+            // Everything the subscriber subscribed before this token is active on our XPUB now; the
+            // answer is queued behind all data already queued, so it arrives after it.
+            publishLocally(.control(.barrierAck(member: member, token: token)))
+        }
+    }
+
+    func drainSubscriber(budget: Int) {
+        for _ in 0..<budget {
+            let received: Bool?
+            do {
+                received = try subscriber.receive(dontWait: true) { bytes, _ in
+                    self.handleSubscribed(bytes)
+                    return true
+                }
+            } catch {
+                logger.error("receiving from peers failed: \(error)")
+                return
+            }
+            if received == nil { return }
+        }
+    }
+
+    func handleSubscribed(_ bytes: UnsafeRawBufferPointer) {
+        let decoded: (message: MeshMessage, topicLength: Int)
+        do {
+            decoded = try MeshCodec.decodeWithTopic(bytes, maxFrameSize: configuration.maxFrameSize)
+        } catch {
+            counters.decodeErrors += 1
+            logger.warning("dropped an undecodable frame from a peer", metadata: ["hubmesh.error": "\(error)"])
+            return
+        }
+        let header = decoded.message.header
+        handle(membership.heard(from: header.origin, epoch: header.epoch, now: clock.now))
+        switch decoded.message.body {
+        case .control(.barrierAck(let member, let token)):
+            guard member == me.id else { return }
+            barrierAnswered(token: token, by: header.origin)
+        case .control:
+            return
+        case .hub(let envelope):
+            let topic = Array(UnsafeRawBufferPointer(rebasing: bytes[0..<decoded.topicLength]))
+            switch tracker.record(origin: header.origin, epoch: header.epoch, topic: topic, sequence: header.sequence) {
+            case .inOrder, .baseline:
+                break
+            case .gap(let range):
+                counters.gapsDetected += 1
+                counters.messagesLost += Int(range.upperBound - range.lowerBound + 1)
+                let topicName = String(decoding: topic.map { $0 == 0 ? UInt8(ascii: "|") : $0 }, as: UTF8.self)
+                logger.warning(
+                    "messages lost: sequence gap",
+                    metadata: ["hubmesh.origin": "\(header.origin)", "hubmesh.topic": "\(topicName)", "hubmesh.lost": "\(range)"]
+                )
+                events.yield(.gap(origin: header.origin, topic: topicName, range: range))
+            case .stale(let expected):
+                logger.warning(
+                    "duplicate or reordered message ignored",
+                    metadata: ["hubmesh.origin": "\(header.origin)", "hubmesh.sequence": "\(header.sequence)", "hubmesh.expected": "\(expected)"]
+                )
+                return
+            }
+            counters.received[envelope.kindName, default: 0] += 1
+            handlers[envelope.hub]?(MeshDelivery(origin: header.origin, envelope: envelope))
+        }
+    }
+
+    func drainRouter(budget: Int) {
+        for _ in 0..<budget {
+            let frames: [[UInt8]]?
+            do {
+                frames = try router.receiveMultipart(dontWait: true)
+            } catch {
+                logger.error("receiving directed messages failed: \(error)")
+                return
+            }
+            guard let frames else { return }
+            guard frames.count == 2 else {
+                counters.decodeErrors += 1
+                logger.warning("dropped a directed message with \(frames.count) frames (expected identity + 1)")
+                continue
+            }
+            let message: MeshMessage
+            do {
+                message = try MeshCodec.decode(frames[1], maxFrameSize: configuration.maxFrameSize)
+            } catch {
+                counters.decodeErrors += 1
+                logger.warning("dropped an undecodable directed message", metadata: ["hubmesh.error": "\(error)"])
+                continue
+            }
+            handleDirected(message)
+        }
+    }
+
+    func handleDirected(_ message: MeshMessage) {
+        let origin = message.header.origin
+        let now = clock.now
+        switch message.body {
+        case .control(.hello(let info)):
+            guard info.id == origin, info.id != me.id else { return }
+            handle(membership.learned(info, direct: true, now: now))
+            sendDirected(.control(.welcome(membership.aliveMembers)), toMember: info.id)
+        case .control(.welcome(let members)), .control(.heartbeat(let members)):
+            for info in members where info.id != me.id {
+                handle(membership.learned(info, direct: info.id == origin, now: now))
+            }
+            if case .control(.welcome) = message.body, !unansweredSeeds.isEmpty {
+                seedsAnswered()
+            }
+        case .control(.bye):
+            handle(membership.left(origin))
+        case .control(.barrierAck):
+            return
+        case .hub(.groupManagement(let request)):
+            handle(membership.heard(from: origin, epoch: message.header.epoch, now: now))
+            requests.yield((origin, request))
+        case .hub(.ack(let ack)):
+            handle(membership.heard(from: origin, epoch: message.header.epoch, now: now))
+            guard let request = pending.removeValue(forKey: ack.ackID) else { return }
+            if let error = ack.error {
+                counters.requestsFailed += 1
+                request.completion(error)
+            } else {
+                counters.requestsAcked += 1
+                request.completion(nil)
+            }
+        case .hub:
+            counters.decodeErrors += 1
+            logger.warning("ignored a hub message sent directly by \(origin); hub messages travel over PUB/SUB")
+        }
+    }
+}
+
+extension HubEnvelope {
+    /// A short name of the kind, for counters and metrics.
+    public var kindName: String {
+        switch self {
+        case .all: return "all"
+        case .connection: return "connection"
+        case .group: return "group"
+        case .user: return "user"
+        case .groupManagement: return "groupmanagement"
+        case .ack: return "ack"
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import Logging
+import ZeroMQ
+
+extension MeshIO {
+    func handle(_ actions: [Membership<ContinuousClock.Instant>.Action]) {
+        for action in actions {
+            switch action {
+            case .connect(let info):
+                connect(to: info)
+                logger.info("member joined", metadata: ["hubmesh.member": "\(info.id)", "hubmesh.endpoint": "\(info.routerEndpoint)"])
+                events.yield(.memberJoined(info))
+                sendDirected(.control(.hello(me)), toMember: info.id)
+                if joined { startBarrier(peers: [info.id]) { _ in } }
+            case .restarted(let old, let new):
+                if old.routerEndpoint != new.routerEndpoint || old.publishEndpoint != new.publishEndpoint {
+                    disconnect(from: old)
+                    connect(to: new)
+                }
+                tracker.forget(origin: new.id)
+                failRequests(to: new.id, HubMeshError(code: .memberDead, message: "member \(new.id) restarted before answering"))
+                logger.info("member restarted and rejoined", metadata: ["hubmesh.member": "\(new.id)"])
+                events.yield(.memberRestarted(new))
+                sendDirected(.control(.hello(me)), toMember: new.id)
+                startBarrier(peers: [new.id]) { _ in }
+            case .revived(let info):
+                logger.info("member is alive again", metadata: ["hubmesh.member": "\(info.id)"])
+                events.yield(.memberRevived(info))
+            case .declaredDead(let info):
+                logger.warning(
+                    "member declared dead",
+                    metadata: ["hubmesh.member": "\(info.id)", "hubmesh.silence": "\(configuration.deadAfter)"]
+                )
+                events.yield(.memberDead(info))
+                failRequests(to: info.id, HubMeshError(code: .memberDead, message: "member \(info.id) died before answering"))
+                for token in barriers.keys { barrierAnswered(token: token, by: info.id) }
+            }
+        }
+    }
+
+    func connect(to info: MemberInfo) {
+        peerEndpoints[info.id] = (info.routerEndpoint, info.publishEndpoint)
+        _ = dealer(for: info.routerEndpoint)
+        do {
+            try subscriber.connect(info.publishEndpoint)
+        } catch {
+            logger.error("could not subscribe to \(info.id) at \(info.publishEndpoint): \(error)")
+        }
+    }
+
+    func disconnect(from info: MemberInfo) {
+        try? subscriber.disconnect(info.publishEndpoint)
+        if let dealer = dealers.removeValue(forKey: info.routerEndpoint) { dealer.close() }
+    }
+
+    func dealer(for endpoint: String) -> Socket? {
+        if let dealer = dealers[endpoint] { return dealer }
+        do {
+            let dealer = try Socket(context, type: .dealer)
+            try dealer.setRoutingID(Array(me.id.utf8))
+            try dealer.setSendHighWaterMark(configuration.highWaterMark)
+            try dealer.setLinger(milliseconds: 0)
+            try dealer.setReconnectInterval(100, max: 1000)
+            try dealer.connect(endpoint)
+            dealers[endpoint] = dealer
+            return dealer
+        } catch {
+            logger.error("could not connect to \(endpoint): \(error)")
+            return nil
+        }
+    }
+
+    func sayHello(toEndpoint endpoint: String) {
+        send(.control(.hello(me)), via: dealer(for: endpoint), to: endpoint)
+    }
+
+    func sendDirected(_ body: MeshMessage.Body, toMember id: String) {
+        guard let endpoint = peerEndpoints[id]?.router else {
+            logger.debug("no route to member \(id)")
+            return
+        }
+        send(body, via: dealer(for: endpoint), to: id)
+    }
+
+    func send(_ body: MeshMessage.Body, via dealer: Socket?, to target: String) {
+        guard let dealer else { return }
+        do {
+            let frame = try inbox.encodeLocally(body, origin: me.id, epoch: me.epoch, sequenced: false)
+            if try !dealer.send(frame, dontWait: true) {
+                if case .control(.heartbeat) = body { return }  // the next one will do
+                logger.warning("directed message to \(target) dropped: its queue is full (is it stalled?)")
+            }
+        } catch {
+            logger.error("could not send to \(target): \(error)")
+        }
+    }
+
+    /// The first seed answered: close seed connections that are not a member's endpoint, then run
+    /// the join barrier (our subscriptions active on every peer).
+    func seedsAnswered() {
+        let known = Set(peerEndpoints.values.map(\.router))
+        for seed in unansweredSeeds where !known.contains(seed) {
+            dealers.removeValue(forKey: seed)?.close()
+        }
+        unansweredSeeds.removeAll()
+        checkJoined()
+    }
+
+    func checkJoined() {
+        guard !joined, unansweredSeeds.isEmpty else { return }
+        startBarrier(peers: membership.alivePeerIDs) { [weak self] missing in
+            guard let self else { return }
+            self.joined = true
+            let members = self.membership.aliveMembers.map(\.id)
+            if missing.isEmpty {
+                self.logger.info("joined the mesh", metadata: ["hubmesh.members": "\(members)"])
+            } else {
+                self.logger.warning("joined the mesh, but these members did not confirm subscriptions: \(missing)")
+            }
+            self.events.yield(.joined(members: members))
+            self.publishSnapshot()
+        }
+    }
+
+    // MARK: - Barriers
+
+    func startBarrier(peers: Set<String>, completion: @escaping @Sendable ([String]) -> Void) {
+        guard !peers.isEmpty else {
+            completion([])
+            return
+        }
+        barrierCounter += 1
+        let token = "\(me.epoch)-\(barrierCounter)"
+        let topic = Topic.barrier(member: me.id, token: token)
+        do {
+            try subscriber.subscribe(topic.bytes)
+        } catch {
+            logger.error("barrier subscribe failed: \(error)")
+            completion(Array(peers))
+            return
+        }
+        barriers[token] = PendingBarrier(
+            topic: topic,
+            waiting: peers,
+            deadline: clock.now.advanced(by: configuration.barrierTimeout),
+            completion: completion
+        )
+    }
+
+    func barrierAnswered(token: String, by member: String) {
+        guard var barrier = barriers[token] else { return }
+        barrier.waiting.remove(member)
+        if barrier.waiting.isEmpty {
+            finishBarrier(token: token, barrier: barrier, missing: [])
+        } else {
+            barriers[token] = barrier
+        }
+    }
+
+    func finishBarrier(token: String, barrier: PendingBarrier, missing: [String]) {
+        barriers[token] = nil
+        try? subscriber.unsubscribe(barrier.topic.bytes)
+        barrier.completion(missing)
+    }
+
+    // MARK: - Group management requests
+
+    func sendRequest(_ request: GroupManagement, owner: String, completion: @escaping @Sendable (HubMeshError?) -> Void) {
+        let state = membership.state(of: owner)
+        guard state.known else {
+            completion(HubMeshError(code: .unknownMember, message: "no member '\(owner)' is in the mesh; connection '\(request.connectionID)' cannot exist"))
+            return
+        }
+        guard state.alive else {
+            completion(HubMeshError(code: .memberDead, message: "member '\(owner)' owning connection '\(request.connectionID)' is dead"))
+            return
+        }
+        ackCounter += 1
+        var request = request
+        request.ackID = ackCounter
+        pending[ackCounter] = PendingRequest(owner: owner, deadline: clock.now.advanced(by: configuration.requestTimeout), completion: completion)
+        counters.requestsSent += 1
+        sendDirected(.hub(.groupManagement(request)), toMember: owner)
+    }
+
+    func failRequests(to owner: String, _ error: HubMeshError) {
+        for (id, request) in pending where request.owner == owner {
+            pending[id] = nil
+            counters.requestsFailed += 1
+            request.completion(error)
+        }
+    }
+
+    // MARK: - Timers
+
+    func timers() {
+        let now = clock.now
+        if now >= nextHeartbeat {
+            nextHeartbeat = now.advanced(by: configuration.heartbeatInterval)
+            let members = membership.aliveMembers
+            for id in peerEndpoints.keys { sendDirected(.control(.heartbeat(members)), toMember: id) }
+            for seed in unansweredSeeds { sayHello(toEndpoint: seed) }
+            handle(membership.tick(now: now))
+        }
+        for (token, barrier) in barriers where barrier.deadline <= now {
+            finishBarrier(token: token, barrier: barrier, missing: Array(barrier.waiting))
+        }
+        for (id, request) in pending where request.deadline <= now {
+            pending[id] = nil
+            counters.requestsTimedOut += 1
+            request.completion(
+                HubMeshError(code: .timeout, message: "member '\(request.owner)' did not answer within \(configuration.requestTimeout)")
+            )
+        }
+        if now >= nextSnapshot {
+            nextSnapshot = now.advanced(by: .milliseconds(100))
+            publishSnapshot()
+        }
+    }
+
+    func publishSnapshot() {
+        var counters = self.counters
+        counters.backpressureWaits = inbox.state.withLock { $0.backpressureWaits }
+        let snapshot = MeshSnapshot(me: me, peers: membership.statuses(now: clock.now), joined: joined, counters: counters)
+        self.snapshot.withLock { $0 = snapshot }
+    }
+}

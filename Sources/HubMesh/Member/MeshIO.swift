@@ -1,0 +1,269 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// The I/O thread of a member: the only code that touches its ZeroMQ sockets.
+///
+/// Sockets: an XPUB (data fan-out; reads subscription messages to answer barriers), a SUB connected
+/// to every peer's PUB, a ROUTER for directed traffic in, and one DEALER per peer for directed
+/// traffic out. Swift code talks to it through ``MeshInbox``; deliveries go out through handlers.
+final class MeshIO: @unchecked Sendable {
+    let configuration: MeshConfiguration
+    let me: MemberInfo
+    let inbox: MeshInbox
+    let logger: Logger
+    let context: Context
+    let publisher: Socket
+    let subscriber: Socket
+    let router: Socket
+    let poller = Poller()
+    let clock = ContinuousClock()
+
+    /// Written by the I/O thread, read by anyone.
+    let snapshot: Mutex<MeshSnapshot>
+    let events: AsyncStream<MeshEvent>.Continuation
+    let requests: AsyncStream<(origin: String, request: GroupManagement)>.Continuation
+
+    var membership: Membership<ContinuousClock.Instant>
+    var tracker = SequenceTracker()
+    var counters = MeshCounters()
+    var handlers: [String: @Sendable (MeshDelivery) -> Void] = [:]
+    /// DEALER sockets by ROUTER endpoint; peers map to endpoints.
+    var dealers: [String: Socket] = [:]
+    var peerEndpoints: [String: (router: String, publish: String)] = [:]
+    /// Join seeds not yet answered, by endpoint.
+    var unansweredSeeds: Set<String>
+    /// Frames for the PUB that ZeroMQ could not take yet, in order.
+    var backlog: [[UInt8]] = []
+    var backlogHead = 0
+    var backlogKinds: [String] = []
+    var barriers: [String: PendingBarrier] = [:]
+    var barrierCounter: UInt64 = 0
+    var pending: [UInt64: PendingRequest] = [:]
+    var ackCounter: UInt64 = 0
+    var joinBarrierDone = false
+    var joined = false
+    var nextHeartbeat: ContinuousClock.Instant
+    var nextSnapshot: ContinuousClock.Instant
+    var stopping = false
+
+    struct PendingBarrier {
+        var topic: Topic
+        var waiting: Set<String>
+        var deadline: ContinuousClock.Instant
+        var completion: @Sendable ([String]) -> Void
+    }
+
+    struct PendingRequest {
+        var owner: String
+        var deadline: ContinuousClock.Instant
+        var completion: @Sendable (HubMeshError?) -> Void
+    }
+
+    init(
+        configuration: MeshConfiguration,
+        inbox: MeshInbox,
+        logger: Logger,
+        events: AsyncStream<MeshEvent>.Continuation,
+        requests: AsyncStream<(origin: String, request: GroupManagement)>.Continuation
+    ) throws(HubMeshError) {
+        self.configuration = configuration
+        self.inbox = inbox
+        self.logger = logger
+        self.events = events
+        self.requests = requests
+        let (routerEndpoint, publishEndpoint) = try configuration.resolvedEndpoints()
+        do {
+            context = try Context()
+            publisher = try Socket(context, type: .xpub)
+            try publisher.setXPubNoDrop(true)
+            try publisher.setSendHighWaterMark(configuration.highWaterMark)
+            try publisher.setLinger(milliseconds: 2000)
+            subscriber = try Socket(context, type: .sub)
+            try subscriber.setReceiveHighWaterMark(configuration.highWaterMark)
+            try subscriber.setMaxMessageSize(Int64(configuration.maxFrameSize))
+            try subscriber.setReconnectInterval(100, max: 1000)
+            try subscriber.setLinger(milliseconds: 0)
+            router = try Socket(context, type: .router)
+            try router.setRouterHandover(true)
+            try router.setReceiveHighWaterMark(configuration.highWaterMark)
+            try router.setMaxMessageSize(Int64(configuration.maxFrameSize))
+            try router.setLinger(milliseconds: 0)
+        } catch {
+            throw HubMeshError(code: .transport, message: "could not create the member's sockets: \(error.message)")
+        }
+        let boundRouter: String
+        let boundPublish: String
+        do {
+            boundRouter = try router.bind(routerEndpoint)
+        } catch {
+            throw HubMeshError(code: .transport, message: "could not bind the mesh endpoint \(routerEndpoint): \(error.message)")
+        }
+        do {
+            boundPublish = try publisher.bind(publishEndpoint)
+        } catch {
+            throw HubMeshError(code: .transport, message: "could not bind the publish endpoint \(publishEndpoint): \(error.message)")
+        }
+        me = MemberInfo(
+            id: configuration.memberID,
+            epoch: Self.makeEpoch(),
+            role: configuration.role,
+            publishEndpoint: boundPublish,
+            routerEndpoint: boundRouter
+        )
+        membership = Membership(me: me, deadAfter: configuration.deadAfter)
+        unansweredSeeds = Set(configuration.join.filter { $0 != boundRouter })
+        let now = clock.now
+        nextHeartbeat = now
+        nextSnapshot = now
+        snapshot = Mutex(MeshSnapshot(me: me, peers: [], joined: false, counters: MeshCounters()))
+        poller.add(fileDescriptor: inbox.wake.fileDescriptor)
+        poller.add(publisher)
+        poller.add(subscriber)
+        poller.add(router)
+    }
+
+    /// Microseconds since 1970: increases across restarts of the same member.
+    static func makeEpoch() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) &* 1_000_000 &+ UInt64(now.tv_nsec / 1000)
+    }
+
+    // MARK: - The loop
+
+    /// Runs until stopped. Called on the dedicated thread.
+    func run() {
+        // The sockets were created on the initializing thread; thread start is a full memory barrier.
+        for seed in unansweredSeeds { sayHello(toEndpoint: seed) }
+        if unansweredSeeds.isEmpty { checkJoined() }
+        var sent = 0
+        while !stopping {
+            let commands = inbox.take(sent: sent, maySleep: backlogHead >= backlog.count)
+            sent = 0
+            for command in commands { execute(command) }
+            if stopping { break }
+            let timeout = backlogHead < backlog.count ? 1 : pollTimeout()
+            if commands.isEmpty {
+                do {
+                    try poller.poll(timeoutMilliseconds: timeout)
+                } catch {
+                    logger.error("poll failed, stopping the member", metadata: ["hubmesh.error": "\(error)"])
+                    break
+                }
+                if poller.readyEvents(at: 0).contains(.readable) { inbox.wake.drain() }
+            }
+            drainPublisher()
+            drainSubscriber(budget: 20_000)
+            drainRouter(budget: 10_000)
+            sent += flushBacklog()
+            timers()
+        }
+        shutdown()
+    }
+
+    func pollTimeout() -> Int {
+        let now = clock.now
+        let next = min(nextHeartbeat, nextSnapshot)
+        let wait = now.duration(to: next)
+        let milliseconds = wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000
+        return Int(max(0, min(milliseconds, 100)))
+    }
+
+    func execute(_ command: MeshCommand) {
+        switch command {
+        case .publish(let frame, let kind):
+            backlog.append(frame)
+            backlogKinds.append(kind)
+        case .subscribe(let topic):
+            do { try subscriber.subscribe(topic.bytes) } catch { logger.error("subscribe failed: \(error)") }
+        case .unsubscribe(let topic):
+            do { try subscriber.unsubscribe(topic.bytes) } catch { logger.error("unsubscribe failed: \(error)") }
+            tracker.forget(topic: topic.bytes)
+        case .barrier(let peers, let completion):
+            startBarrier(peers: peers ?? membership.alivePeerIDs, completion: completion)
+        case .groupManagement(let request, let owner, let completion):
+            sendRequest(request, owner: owner, completion: completion)
+        case .ack(let origin, let ack):
+            sendDirected(.hub(.ack(ack)), toMember: origin)
+        case .register(let hub, let handler):
+            handlers[hub] = handler
+        case .stop:
+            stopping = true
+        }
+    }
+
+    /// Hands queued frames to the XPUB without blocking; keeps the rest for the next turn.
+    /// - Returns: how many publishes left the queue.
+    func flushBacklog() -> Int {
+        var sent = 0
+        while backlogHead < backlog.count {
+            let ok: Bool
+            do {
+                ok = try publisher.send(backlog[backlogHead], dontWait: true)
+            } catch {
+                logger.error("publish failed", metadata: ["hubmesh.error": "\(error)"])
+                ok = true  // a frame ZeroMQ refuses for good is logged, not retried forever
+            }
+            if !ok { break }
+            let kind = backlogKinds[backlogHead]
+            if !kind.isEmpty {
+                counters.published[kind, default: 0] += 1
+                sent += 1
+            }
+            backlogHead += 1
+        }
+        if backlogHead >= backlog.count {
+            backlog.removeAll(keepingCapacity: backlog.capacity <= 65_536)
+            backlogKinds.removeAll(keepingCapacity: backlogKinds.capacity <= 65_536)
+            backlogHead = 0
+        } else if backlogHead > 65_536 {
+            backlog.removeFirst(backlogHead)
+            backlogKinds.removeFirst(backlogHead)
+            backlogHead = 0
+        }
+        return sent
+    }
+
+    /// Queues a frame on the XPUB behind everything already queued (order is kept).
+    func publishLocally(_ body: MeshMessage.Body) {
+        do {
+            backlog.append(try inbox.encodeLocally(body, origin: me.id, epoch: me.epoch, sequenced: true))
+            backlogKinds.append("")
+        } catch {
+            logger.error("could not encode \(body): \(error)")
+        }
+    }
+
+    func shutdown() {
+        // Say goodbye so peers mark this member dead at once, and give queued publishes a moment to leave.
+        for peer in membership.alivePeerIDs { sendDirected(.control(.bye), toMember: peer) }
+        let deadline = clock.now.advanced(by: .seconds(2))
+        while backlogHead < backlog.count && clock.now < deadline {
+            if flushBacklog() == 0 { try? poller.poll(timeoutMilliseconds: 5) }
+        }
+        if backlogHead < backlog.count {
+            logger.warning("stopping with \(backlog.count - backlogHead) envelopes not handed to ZeroMQ")
+        }
+        for (_, request) in pending {
+            request.completion(HubMeshError(code: .notRunning, message: "the mesh member is shutting down"))
+        }
+        pending.removeAll()
+        for (_, barrier) in barriers { barrier.completion(Array(barrier.waiting)) }
+        barriers.removeAll()
+        publishSnapshot()
+        for dealer in dealers.values {
+            try? dealer.setLinger(milliseconds: 200)
+            dealer.close()
+        }
+        dealers.removeAll()
+        subscriber.close()
+        router.close()
+        publisher.close()
+        events.finish()
+        requests.finish()
+    }
+}

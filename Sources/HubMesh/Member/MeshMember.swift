@@ -1,0 +1,260 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A member of a HubMesh mesh: a node, a gateway, or a bare member.
+///
+/// It owns one I/O thread with its ZeroMQ sockets (XPUB, SUB, ROUTER, and a DEALER per peer).
+/// Swift code publishes envelopes, manages reference-counted topic subscriptions and sends group
+/// management requests; deliveries arrive on per-hub handlers. Run it as a `Service`:
+///
+/// ```swift
+/// let member = try MeshMember(configuration: .init(memberID: "node-a", endpoint: "tcp://127.0.0.1:6000"))
+/// try await ServiceGroup(services: [member], logger: logger).run()
+/// ```
+public final class MeshMember: Service, Sendable {
+    /// What this member tells others about itself (endpoints as bound).
+    public let info: MemberInfo
+    /// The configuration it was created with.
+    public let configuration: MeshConfiguration
+
+    let io: MeshIO
+    let inbox: MeshInbox
+    let logger: Logger
+    let subscriptions = Mutex(SubscriptionState())
+    private let eventStream: AsyncStream<MeshEvent>
+    private let requestStream: AsyncStream<(origin: String, request: GroupManagement)>
+    private let started = Atomic<Bool>(false)
+    private let groupHandlers = Mutex<[String: @Sendable (GroupManagement) async -> HubMeshError?]>([:])
+
+    struct SubscriptionState: ~Copyable {
+        var table = TopicSubscriptions()
+        var waiters: [Topic: [CheckedContinuation<Void, Never>]] = [:]
+    }
+
+    /// Creates the member and binds its sockets (so a port conflict is reported here, at once).
+    /// Nothing runs until ``run()``.
+    public init(configuration: MeshConfiguration, logger: Logger = Logger(label: "hubmesh.mesh")) throws(HubMeshError) {
+        var logger = logger
+        logger[metadataKey: "hubmesh.member"] = "\(configuration.memberID)"
+        self.logger = logger
+        self.configuration = configuration
+        do {
+            inbox = try MeshInbox(limit: configuration.publishQueueLimit)
+        } catch {
+            throw HubMeshError(code: .transport, message: error.message)
+        }
+        let (events, eventContinuation) = AsyncStream<MeshEvent>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        let (requests, requestContinuation) = AsyncStream<(origin: String, request: GroupManagement)>.makeStream()
+        eventStream = events
+        requestStream = requests
+        io = try MeshIO(
+            configuration: configuration,
+            inbox: inbox,
+            logger: logger,
+            events: eventContinuation,
+            requests: requestContinuation
+        )
+        info = io.me
+    }
+
+    /// This member's id.
+    public var id: String { info.id }
+
+    /// Runs the member until the task is cancelled or a graceful shutdown is triggered.
+    public func run() async throws {
+        guard !started.exchange(true, ordering: .relaxed) else {
+            throw HubMeshError(code: .configuration, message: "MeshMember.run() must be called only once")
+        }
+        logger.info(
+            "mesh member starting",
+            metadata: ["hubmesh.endpoint": "\(info.routerEndpoint)", "hubmesh.publish": "\(info.publishEndpoint)", "hubmesh.join": "\(configuration.join)"]
+        )
+        let io = self.io
+        let inbox = self.inbox
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withDiscardingTaskGroup { group in
+                    group.addTask {
+                        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                            let thread = Thread {
+                                io.run()
+                                continuation.resume()
+                            }
+                            thread.name = "hubmesh-io"
+                            thread.stackSize = 1 << 20
+                            thread.start()
+                        }
+                    }
+                    group.addTask { await self.serveGroupManagement() }
+                }
+            } onGracefulShutdown: {
+                inbox.stop()
+            }
+        } onCancel: {
+            inbox.stop()
+        }
+        logger.info("mesh member stopped")
+    }
+
+    /// Asks the member to stop; ``run()`` returns once sockets are closed.
+    public func stop() { inbox.stop() }
+
+    private func serveGroupManagement() async {
+        await withDiscardingTaskGroup { group in
+            for await (origin, request) in requestStream {
+                let handler = groupHandlers.withLock { $0[request.hub] }
+                group.addTask {
+                    let error: HubMeshError?
+                    if let handler {
+                        error = await handler(request)
+                    } else {
+                        error = HubMeshError(code: .refused, message: "hub '\(request.hub)' is not served by member \(self.id)")
+                    }
+                    self.inbox.send(.ack(to: origin, Ack(hub: request.hub, ackID: request.ackID, error: error)))
+                }
+            }
+        }
+    }
+
+    // MARK: - Hubs
+
+    /// Serves a hub: `deliver` is called for every envelope of that hub received from peers, on the
+    /// member's I/O thread — it must not block. `groupManagement` answers add/remove requests for
+    /// connections owned by this member.
+    public func register(
+        hub: String,
+        deliver: @escaping @Sendable (MeshDelivery) -> Void,
+        groupManagement: @escaping @Sendable (GroupManagement) async -> HubMeshError?
+    ) {
+        groupHandlers.withLock { $0[hub] = groupManagement }
+        inbox.send(.register(hub: hub, handler: deliver))
+    }
+
+    // MARK: - Publishing
+
+    /// Publishes an `All`, `Connection`, `Group` or `User` envelope to the peers subscribed to its topic.
+    ///
+    /// Returns once the envelope is queued for ZeroMQ; waits while the queue is over
+    /// ``MeshConfiguration/publishQueueLimit`` (backpressure instead of loss).
+    /// - Throws: ``HubMeshError`` with `.invalidName` for empty or NUL-containing names, `.refused` for
+    ///   group management and acks (internal to the mesh), `.notRunning` after shutdown.
+    public func publish(_ envelope: HubEnvelope) async throws(HubMeshError) {
+        switch envelope {
+        case .groupManagement, .ack:
+            throw HubMeshError(code: .refused, message: "group management and acks are internal to the mesh and cannot be published")
+        case .all, .connection, .group, .user:
+            try await inbox.publish(.hub(envelope), origin: info.id, epoch: info.epoch, kind: envelope.kindName)
+        }
+    }
+
+    // MARK: - Subscriptions
+
+    /// Adds one local user of `topic`. The first user subscribes and waits until every live peer
+    /// has confirmed the subscription (a barrier), so whatever a peer publishes afterwards arrives.
+    public func subscribe(_ topic: Topic) async {
+        let action = subscriptions.withLock { $0.table.add(topic) }
+        switch action {
+        case .none, .unsubscribe:
+            return
+        case .subscribe:
+            inbox.send(.subscribe(topic))
+            inbox.send(
+                .barrier(peers: nil) { [weak self] missing in
+                    self?.confirm(topic, missing: missing)
+                }
+            )
+            await waitConfirmed(topic)
+        case .wait:
+            await waitConfirmed(topic)
+        }
+    }
+
+    /// Removes one local user of `topic`; the last one unsubscribes.
+    public func unsubscribe(_ topic: Topic) {
+        let action = subscriptions.withLock { $0.table.remove(topic) }
+        if action == .unsubscribe { inbox.send(.unsubscribe(topic)) }
+    }
+
+    private func waitConfirmed(_ topic: Topic) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = subscriptions.withLock { state -> Bool in
+                if state.table.count(of: topic) == 0 || state.table.isConfirmed(topic) { return true }
+                state.waiters[topic, default: []].append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func confirm(_ topic: Topic, missing: [String]) {
+        if !missing.isEmpty {
+            logger.warning("subscription not confirmed by \(missing) in time", metadata: ["hubmesh.topic": "\(topic)"])
+        }
+        let waiters = subscriptions.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.table.confirmed(topic)
+            return state.waiters.removeValue(forKey: topic) ?? []
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until every live peer has confirmed this member's current subscriptions.
+    /// - Returns: the peers that did not answer within the barrier timeout.
+    @discardableResult
+    public func barrier() async -> [String] {
+        await withCheckedContinuation { continuation in
+            inbox.send(.barrier(peers: nil) { missing in continuation.resume(returning: missing) })
+        }
+    }
+
+    // MARK: - Group management
+
+    /// Asks the member owning `connectionID` to add it to or remove it from `group`.
+    ///
+    /// Fails at once with `.unknownMember` or `.memberDead` when the owner is unknown or dead, with the
+    /// owner's refusal (e.g. `.unknownConnection`), or with `.timeout` after ``MeshConfiguration/requestTimeout``.
+    /// Connections owned by this member are not handled here: the caller manages them locally.
+    public func requestGroupChange(hub: String, action: GroupAction, group: String, connectionID: String) async throws(HubMeshError) {
+        guard let owner = ConnectionID.owner(of: connectionID) else {
+            throw HubMeshError(code: .invalidName, message: "connection id '\(connectionID)' does not name its member")
+        }
+        let request = GroupManagement(hub: hub, action: action, group: group, connectionID: connectionID, ackID: 0)
+        let error: HubMeshError? = await withCheckedContinuation { continuation in
+            inbox.send(.groupManagement(request, owner: owner) { error in continuation.resume(returning: error) })
+        }
+        if let error { throw error }
+    }
+
+    // MARK: - State
+
+    /// Events as they happen: joins, deaths, restarts, gaps. One consumer at a time.
+    public var events: MeshEvents { MeshEvents(stream: eventStream) }
+
+    /// The current state, refreshed by the I/O thread every 100 ms and at once on join.
+    public var snapshot: MeshSnapshot { io.snapshot.withLock { $0 } }
+
+    /// Waits until the member has joined (seeds answered, subscriptions confirmed), or the timeout passes.
+    /// - Returns: whether it joined.
+    public func waitUntilJoined(timeout: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if snapshot.joined { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return snapshot.joined
+    }
+}
+
+/// Mesh events as an async sequence.
+public struct MeshEvents: AsyncSequence, Sendable {
+    public typealias Element = MeshEvent
+    let stream: AsyncStream<MeshEvent>
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncStream<MeshEvent>.AsyncIterator
+        public mutating func next() async -> MeshEvent? { await base.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: stream.makeAsyncIterator()) }
+}

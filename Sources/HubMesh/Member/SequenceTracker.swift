@@ -1,0 +1,57 @@
+/// Checks per-topic sequence numbers of received messages, per origin and epoch.
+///
+/// Publishers number the messages of each topic 1, 2, 3, … per epoch. A receiver that sees a number
+/// jump knows exactly which messages it lost. The first message seen on a topic from an origin (after
+/// subscribing, or after the origin restarted) sets the baseline.
+public struct SequenceTracker: Sendable {
+    /// What one received sequence number means.
+    public enum Verdict: Sendable, Equatable {
+        /// The next expected number.
+        case inOrder
+        /// The first message seen on this topic from this origin and epoch.
+        case baseline
+        /// Messages `range` were never received.
+        case gap(ClosedRange<UInt64>)
+        /// A number at or below one already seen: a duplicate or reordering.
+        case stale(expected: UInt64)
+    }
+
+    private struct Key: Hashable {
+        var origin: String
+        var topic: [UInt8]
+    }
+
+    private var last: [Key: (epoch: UInt64, sequence: UInt64)] = [:]
+
+    /// Creates an empty tracker.
+    public init() {}
+
+    /// Records `sequence` on `topic` from `origin` in `epoch`.
+    public mutating func record(origin: String, epoch: UInt64, topic: [UInt8], sequence: UInt64) -> Verdict {
+        let key = Key(origin: origin, topic: topic)
+        guard let previous = last[key], previous.epoch == epoch else {
+            last[key] = (epoch, sequence)
+            return .baseline
+        }
+        let expected = previous.sequence &+ 1
+        if sequence == expected {
+            last[key] = (epoch, sequence)
+            return .inOrder
+        }
+        if sequence > expected {
+            last[key] = (epoch, sequence)
+            return .gap(expected...(sequence - 1))
+        }
+        return .stale(expected: expected)
+    }
+
+    /// Forgets a topic (after unsubscribing: what is published meanwhile is not ours to miss).
+    public mutating func forget(topic: [UInt8]) {
+        last = last.filter { $0.key.topic != topic }
+    }
+
+    /// Forgets an origin (it left or restarted).
+    public mutating func forget(origin: String) {
+        last = last.filter { $0.key.origin != origin }
+    }
+}

@@ -1,0 +1,111 @@
+/// Appends big-endian fields to a byte array.
+struct ByteWriter {
+    var bytes: [UInt8]
+
+    init(capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func u8(_ value: UInt8) { bytes.append(value) }
+
+    mutating func u16(_ value: UInt16) {
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value))
+    }
+
+    mutating func u32(_ value: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    mutating func u64(_ value: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    /// A string with a u16 length.
+    mutating func string(_ value: String, field: String) throws(MeshProtocolError) {
+        let count = value.utf8.count
+        guard count <= Int(UInt16.max) else { throw MeshProtocolError(.tooLarge, "\(field) is \(count) bytes; the limit is 65535") }
+        u16(UInt16(count))
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    mutating func raw(_ value: [UInt8]) { bytes.append(contentsOf: value) }
+}
+
+/// Reads big-endian fields from a buffer, checking every length against what is left.
+struct ByteReader {
+    let buffer: UnsafeRawBufferPointer
+    private(set) var offset: Int
+
+    init(_ buffer: UnsafeRawBufferPointer, offset: Int = 0) {
+        self.buffer = buffer
+        self.offset = offset
+    }
+
+    var remaining: Int { buffer.count - offset }
+
+    private mutating func need(_ count: Int, _ field: String) throws(MeshProtocolError) {
+        guard count <= remaining else {
+            throw MeshProtocolError(.truncated, "\(field) needs \(count) bytes at offset \(offset); \(remaining) left")
+        }
+    }
+
+    mutating func u8(_ field: String) throws(MeshProtocolError) -> UInt8 {
+        try need(1, field)
+        defer { offset += 1 }
+        return buffer[offset]
+    }
+
+    mutating func u16(_ field: String) throws(MeshProtocolError) -> UInt16 {
+        try need(2, field)
+        defer { offset += 2 }
+        return UInt16(buffer[offset]) << 8 | UInt16(buffer[offset + 1])
+    }
+
+    mutating func u32(_ field: String) throws(MeshProtocolError) -> UInt32 {
+        try need(4, field)
+        var value: UInt32 = 0
+        for index in 0..<4 { value = value << 8 | UInt32(buffer[offset + index]) }
+        offset += 4
+        return value
+    }
+
+    mutating func u64(_ field: String) throws(MeshProtocolError) -> UInt64 {
+        try need(8, field)
+        var value: UInt64 = 0
+        for index in 0..<8 { value = value << 8 | UInt64(buffer[offset + index]) }
+        offset += 8
+        return value
+    }
+
+    mutating func bytes(_ count: Int, _ field: String) throws(MeshProtocolError) -> [UInt8] {
+        try need(count, field)
+        defer { offset += count }
+        return Array(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count]))
+    }
+
+    /// A string with a u16 length; must be valid UTF-8.
+    mutating func string(_ field: String) throws(MeshProtocolError) -> String {
+        let count = Int(try u16("\(field) length"))
+        try need(count, field)
+        defer { offset += count }
+        return try Self.utf8(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count]), field)
+    }
+
+    /// A NUL-terminated string (a topic part). Empty is allowed here; callers check.
+    mutating func terminated(_ field: String) throws(MeshProtocolError) -> String {
+        var end = offset
+        while end < buffer.count && buffer[end] != 0 { end += 1 }
+        guard end < buffer.count else { throw MeshProtocolError(.badTopic, "topic part \(field) is not NUL-terminated") }
+        defer { offset = end + 1 }
+        return try Self.utf8(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]), field)
+    }
+
+    static func utf8(_ bytes: UnsafeRawBufferPointer, _ field: String) throws(MeshProtocolError) -> String {
+        guard let string = String(validating: bytes, as: UTF8.self) else {
+            throw MeshProtocolError(.badString, "\(field) is not valid UTF-8")
+        }
+        return string
+    }
+}

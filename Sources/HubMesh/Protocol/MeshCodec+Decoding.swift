@@ -1,0 +1,189 @@
+extension MeshCodec {
+    /// Decodes one frame.
+    /// - Throws: ``MeshProtocolError`` for anything malformed, truncated, oversized or of an unknown
+    ///   version or kind. Never traps on bad input.
+    public static func decode(_ frame: [UInt8], maxFrameSize: Int = defaultMaxFrameSize) throws(MeshProtocolError) -> MeshMessage {
+        let result = frame.withUnsafeBytes { buffer in
+            Result { () throws(MeshProtocolError) -> MeshMessage in try decode(buffer, maxFrameSize: maxFrameSize) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes one frame in place (for example straight from a received `zmq_msg_t`).
+    public static func decode(_ frame: UnsafeRawBufferPointer, maxFrameSize: Int = defaultMaxFrameSize) throws(MeshProtocolError) -> MeshMessage {
+        try decodeWithTopic(frame, maxFrameSize: maxFrameSize).message
+    }
+
+    /// Decodes one frame and reports how many leading bytes are the topic.
+    static func decodeWithTopic(
+        _ frame: UnsafeRawBufferPointer,
+        maxFrameSize: Int
+    ) throws(MeshProtocolError) -> (message: MeshMessage, topicLength: Int) {
+        guard frame.count <= maxFrameSize else {
+            throw MeshProtocolError(.tooLarge, "frame of \(frame.count) bytes exceeds the limit of \(maxFrameSize)")
+        }
+        var reader = ByteReader(frame)
+        let hub = try reader.terminated("hub")
+        let letter = try reader.u8("topic letter")
+        guard try reader.u8("topic separator") == 0 else { throw MeshProtocolError(.badTopic, "topic letter is not NUL-terminated") }
+        var parts: [String] = []
+        switch letter {
+        case Topic.Letter.node, Topic.Letter.group, Topic.Letter.user:
+            parts.append(try reader.terminated("topic target"))
+        case Topic.Letter.barrier:
+            parts.append(try reader.terminated("barrier member"))
+            parts.append(try reader.terminated("barrier token"))
+        default:
+            break
+        }
+        let topicLength = reader.offset
+        let version = try reader.u8("version")
+        guard version == Self.version else {
+            throw MeshProtocolError(.unsupportedVersion, "mesh protocol version \(version) is not supported; this member speaks \(Self.version)")
+        }
+        let kind = try reader.u8("kind")
+        let header = MeshHeader(
+            origin: try reader.string("origin"),
+            epoch: try reader.u64("epoch"),
+            sequence: try reader.u64("sequence"),
+            messageID: try reader.u64("message id")
+        )
+        guard ConnectionID.isValidMemberID(header.origin) else {
+            throw MeshProtocolError(.badString, "origin '\(header.origin)' is not a valid member id")
+        }
+        let body = try decodeBody(kind: kind, letter: letter, hub: hub, parts: parts, reader: &reader)
+        guard reader.remaining == 0 else { throw MeshProtocolError(.trailingBytes, "\(reader.remaining) bytes after the message") }
+        return (MeshMessage(header: header, body: body), topicLength)
+    }
+
+    static func expect(_ letter: UInt8, _ wanted: UInt8, hub: String, hubMessage: Bool) throws(MeshProtocolError) {
+        guard letter == wanted else { throw MeshProtocolError(.badTopic, "topic letter does not match the kind") }
+        if hubMessage {
+            try checkName(hub, "hub")
+        } else {
+            guard hub.isEmpty else { throw MeshProtocolError(.badTopic, "control messages have an empty hub") }
+        }
+    }
+
+    static func decodeBody(
+        kind: UInt8,
+        letter: UInt8,
+        hub: String,
+        parts: [String],
+        reader: inout ByteReader
+    ) throws(MeshProtocolError) -> MeshMessage.Body {
+        switch kind {
+        case Kind.all:
+            try expect(letter, Topic.Letter.all, hub: hub, hubMessage: true)
+            let excluded = try decodeList("excluded", &reader)
+            return .hub(.all(AllMessage(hub: hub, excluded: excluded, payloads: try decodePayloads(&reader))))
+        case Kind.connection:
+            try expect(letter, Topic.Letter.node, hub: hub, hubMessage: true)
+            let id = try reader.string("connection id")
+            guard ConnectionID.owner(of: id) == parts[0] else {
+                throw MeshProtocolError(.badTopic, "connection id '\(id)' is not owned by topic member '\(parts[0])'")
+            }
+            return .hub(.connection(ConnectionMessage(hub: hub, connectionID: id, payloads: try decodePayloads(&reader))))
+        case Kind.group:
+            try expect(letter, Topic.Letter.group, hub: hub, hubMessage: true)
+            try checkName(parts[0], "group")
+            let excluded = try decodeList("excluded", &reader)
+            return .hub(.group(GroupMessage(hub: hub, group: parts[0], excluded: excluded, payloads: try decodePayloads(&reader))))
+        case Kind.user:
+            try expect(letter, Topic.Letter.user, hub: hub, hubMessage: true)
+            try checkName(parts[0], "user")
+            return .hub(.user(UserMessage(hub: hub, userID: parts[0], payloads: try decodePayloads(&reader))))
+        case Kind.groupManagement:
+            try expect(letter, Topic.Letter.groupManagement, hub: hub, hubMessage: true)
+            let rawAction = try reader.u8("action")
+            guard let action = GroupAction(rawValue: rawAction) else {
+                throw MeshProtocolError(.badValue, "group action \(rawAction) is neither add (1) nor remove (2)")
+            }
+            let group = try reader.string("group")
+            let connection = try reader.string("connection id")
+            try checkName(group, "group")
+            try checkName(connection, "connection id")
+            let ackID = try reader.u64("ack id")
+            return .hub(.groupManagement(GroupManagement(hub: hub, action: action, group: group, connectionID: connection, ackID: ackID)))
+        case Kind.ack:
+            try expect(letter, Topic.Letter.ack, hub: hub, hubMessage: true)
+            let ackID = try reader.u64("ack id")
+            let status = try reader.u8("status")
+            let message = try reader.string("ack message")
+            let error = status == 0 ? nil : HubMeshError(code: .init(rawValue: status), message: message)
+            return .hub(.ack(Ack(hub: hub, ackID: ackID, error: error)))
+        case Kind.hello:
+            try expect(letter, Topic.Letter.hello, hub: hub, hubMessage: false)
+            return .control(.hello(try decodeMember(&reader)))
+        case Kind.welcome, Kind.heartbeat:
+            try expect(letter, kind == Kind.welcome ? Topic.Letter.welcome : Topic.Letter.heartbeat, hub: hub, hubMessage: false)
+            let count = Int(try reader.u16("member count"))
+            var members: [MemberInfo] = []
+            members.reserveCapacity(min(count, 1024))
+            for _ in 0..<count { members.append(try decodeMember(&reader)) }
+            return .control(kind == Kind.welcome ? .welcome(members) : .heartbeat(members))
+        case Kind.barrierAck:
+            try expect(letter, Topic.Letter.barrier, hub: hub, hubMessage: false)
+            try checkName(parts[0], "barrier member")
+            try checkName(parts[1], "barrier token")
+            return .control(.barrierAck(member: parts[0], token: parts[1]))
+        case Kind.bye:
+            try expect(letter, Topic.Letter.bye, hub: hub, hubMessage: false)
+            return .control(.bye)
+        default:
+            throw MeshProtocolError(.unknownKind, "message kind \(kind) is unknown to mesh protocol v\(version)")
+        }
+    }
+
+    static func decodeList(_ field: String, _ reader: inout ByteReader) throws(MeshProtocolError) -> [String] {
+        let count = Int(try reader.u16("\(field) count"))
+        // Each entry takes at least two bytes: refuse counts the frame cannot hold before allocating.
+        guard count * 2 <= reader.remaining else { throw MeshProtocolError(.truncated, "\(field) declares \(count) entries") }
+        var list: [String] = []
+        list.reserveCapacity(count)
+        for _ in 0..<count { list.append(try reader.string(field)) }
+        return list
+    }
+
+    static func decodePayloads(_ reader: inout ByteReader) throws(MeshProtocolError) -> Payloads {
+        let count = Int(try reader.u8("payload count"))
+        guard count <= 16 else { throw MeshProtocolError(.tooLarge, "\(count) payloads; the limit is 16") }
+        var entries: [Payloads.Entry] = []
+        entries.reserveCapacity(count)
+        for _ in 0..<count {
+            let nameLength = Int(try reader.u8("protocol name length"))
+            guard nameLength > 0 else { throw MeshProtocolError(.badString, "empty protocol name") }
+            let name = try ByteReader.utf8Array(try reader.bytes(nameLength, "protocol name"), "protocol name")
+            let length = Int(try reader.u32("payload length"))
+            entries.append(Payloads.Entry(name: name, bytes: try reader.bytes(length, "payload")))
+        }
+        for index in entries.indices.dropFirst() where entries[index - 1].name >= entries[index].name {
+            throw MeshProtocolError(.badValue, "payload names must be unique and sorted")
+        }
+        return Payloads(entries: entries)
+    }
+
+    static func decodeMember(_ reader: inout ByteReader) throws(MeshProtocolError) -> MemberInfo {
+        let id = try reader.string("member id")
+        guard ConnectionID.isValidMemberID(id) else { throw MeshProtocolError(.badString, "member id '\(id)' is not valid") }
+        let epoch = try reader.u64("member epoch")
+        let rawRole = try reader.u8("member role")
+        guard let role = MemberInfo.Role(rawValue: rawRole) else { throw MeshProtocolError(.badValue, "member role \(rawRole) is unknown") }
+        return MemberInfo(
+            id: id,
+            epoch: epoch,
+            role: role,
+            publishEndpoint: try reader.string("publish endpoint"),
+            routerEndpoint: try reader.string("router endpoint")
+        )
+    }
+}
+
+extension ByteReader {
+    static func utf8Array(_ bytes: [UInt8], _ field: String) throws(MeshProtocolError) -> String {
+        guard let string = String(validating: bytes, as: UTF8.self) else {
+            throw MeshProtocolError(.badString, "\(field) is not valid UTF-8")
+        }
+        return string
+    }
+}

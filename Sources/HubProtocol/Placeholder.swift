@@ -1,0 +1,1 @@
+// HubProtocol: work in progress.

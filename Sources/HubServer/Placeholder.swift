@@ -1,0 +1,1 @@
+// HubServer: work in progress.

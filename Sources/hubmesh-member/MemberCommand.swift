@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import HubMesh
+import Logging
+import ServiceLifecycle
+
+/// A bare mesh member driven by line commands on stdin: the demo of the mesh, and the process the
+/// multi-process tests drive. Every output line starts with a word a script can match.
+@main
+struct MemberCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hubmesh-member",
+        abstract: "Run a bare HubMesh mesh member that exchanges envelopes and prints what arrives.",
+        discussion: """
+            Commands on stdin, one per line:
+              connect <user|-> [quiet]       create a local test connection; prints 'connected <id>'
+              disconnect <id>                remove it
+              add <id> <group> / remove <id> <group>
+                                             group management (the connection may live on any member)
+              all <text> [ex1,ex2]           send to every connection (minus exclusions)
+              group <group> <text> [ex1,ex2] send to a group
+              user <user> <text>             send to a user's connections
+              conn <id> <text>               send to one connection
+              mixed <count> <group> <user> <conn>
+                                             a numbered stream 'm:1'... cycling all/group/user/conn
+              burst <group> <count>          publish 'n:1'..'n:count' to a group as fast as accepted
+              tick <group> <seconds>         publish 't:<n>' to a group every 100 ms for <seconds>
+              stats                          per-connection counts: 'stats <id> <count> <orderErrors> <last>'
+              members                        'member <id> <alive|dead>' lines
+              quit
+            With --demo, no stdin is read: the member publishes a counter to group 'demo' every second
+            and prints what it receives.
+            """
+    )
+
+    @Option(help: "Member id (connection ids start with it).")
+    var id: String = "member-\(ProcessInfo.processInfo.processIdentifier)"
+
+    @Option(help: "ROUTER endpoint to bind; port 0 picks a free one.")
+    var mesh: String = "tcp://127.0.0.1:6000"
+
+    @Option(help: "PUB endpoint to bind (default: mesh port + 1).")
+    var publish: String?
+
+    @Option(help: "ROUTER endpoint of an existing member to join through (repeatable).")
+    var join: [String] = []
+
+    @Option(help: "Hub name.")
+    var hub: String = "chat"
+
+    @Option(help: "Heartbeat interval in milliseconds.")
+    var heartbeatMs: Int = 500
+
+    @Option(help: "Silence in milliseconds after which a peer is declared dead.")
+    var deadAfterMs: Int = 2500
+
+    @Flag(help: "Demo mode: publish a counter every second and print deliveries.")
+    var demo = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "hubmesh.member")
+        let configuration = MeshConfiguration(
+            memberID: id,
+            role: .member,
+            endpoint: mesh,
+            publishEndpoint: publish,
+            join: join,
+            heartbeatInterval: .milliseconds(heartbeatMs),
+            deadAfter: .milliseconds(deadAfterMs)
+        )
+        let member: MeshMember
+        do {
+            member = try MeshMember(configuration: configuration, logger: logger)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let manager = MeshHubLifetimeManager(hub: hub, member: member, logger: logger)
+        let console = Console(member: member, manager: manager, demo: demo)
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: member), .init(service: console, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+    }
+}
