@@ -1,0 +1,27 @@
+/// The byte buffer behind the message readers: appended at the end, consumed from the front,
+/// compacted lazily so that consuming is O(1) and memory does not grow without bound.
+struct FrameBuffer: Sendable {
+    private(set) var bytes: [UInt8] = []
+    /// The position of the first unconsumed byte.
+    private(set) var start = 0
+
+    /// Unconsumed bytes.
+    var count: Int { bytes.count - start }
+
+    mutating func append(_ newBytes: some Collection<UInt8>) {
+        if start > 0 && (start == bytes.count || start >= bytes.count / 2) {
+            bytes.removeSubrange(0..<start)
+            start = 0
+        }
+        bytes.append(contentsOf: newBytes)
+    }
+
+    /// Marks everything before `position` as consumed.
+    mutating func consume(upTo position: Int) {
+        start = min(position, bytes.count)
+        if start == bytes.count {
+            bytes.removeAll(keepingCapacity: bytes.capacity <= 65_536)
+            start = 0
+        }
+    }
+}

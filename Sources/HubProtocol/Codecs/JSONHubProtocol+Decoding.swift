@@ -1,0 +1,119 @@
+extension JSONHubProtocol {
+    /// Decodes one JSON message payload (without the `0x1E`).
+    ///
+    /// The payload must be one JSON object with an integer `type` from 1 to 9 and the fields of
+    /// that type with the right JSON types; `headers` must map strings to strings. A `Completion`
+    /// with both `result` and `error`, a repeated known property, or a missing required property is
+    /// an `.invalidMessage` error. Unknown properties are ignored. For optional string fields
+    /// (`invocationId` of an `Invocation`, `error`) `null` means absent.
+    static func decodePayload(_ payload: ArraySlice<UInt8>) throws(HubProtocolError) -> HubMessage {
+        guard !payload.isEmpty else {
+            throw HubProtocolError.invalidMessage("Empty JSON message: expected a JSON object before the record separator")
+        }
+        let value = try payload.withUnsafeBufferPointer { (buffer) throws(HubProtocolError) -> HubValue in
+            var scanner = JSONScanner(bytes: buffer)
+            return try scanner.parseDocument()
+        }
+        guard case .map(let entries) = value else {
+            throw HubProtocolError.invalidMessage("A JSON hub message must be an object, found \(value.kindName)")
+        }
+        let fields = try JSONMessageFields(entries)
+        switch try fields.messageType() {
+        case .invocation:
+            return .invocation(
+                InvocationMessage(
+                    headers: try fields.headers(),
+                    invocationId: try fields.optionalString(fields.invocationId, "invocationId"),
+                    target: try fields.requiredString(fields.target, "target"),
+                    arguments: try fields.arguments(),
+                    streamIds: try fields.streamIds()
+                )
+            )
+        case .streamInvocation:
+            return .streamInvocation(
+                StreamInvocationMessage(
+                    headers: try fields.headers(),
+                    invocationId: try fields.requiredString(fields.invocationId, "invocationId"),
+                    target: try fields.requiredString(fields.target, "target"),
+                    arguments: try fields.arguments(),
+                    streamIds: try fields.streamIds()
+                )
+            )
+        case .streamItem:
+            guard let item = fields.item else { throw HubProtocolError.missing("item", in: .streamItem) }
+            return .streamItem(
+                StreamItemMessage(
+                    headers: try fields.headers(),
+                    invocationId: try fields.requiredString(fields.invocationId, "invocationId"),
+                    item: item
+                )
+            )
+        case .completion:
+            return .completion(
+                CompletionMessage(
+                    headers: try fields.headers(),
+                    invocationId: try fields.requiredString(fields.invocationId, "invocationId"),
+                    outcome: try fields.completionOutcome()
+                )
+            )
+        case .cancelInvocation:
+            return .cancelInvocation(
+                CancelInvocationMessage(
+                    headers: try fields.headers(),
+                    invocationId: try fields.requiredString(fields.invocationId, "invocationId")
+                )
+            )
+        case .ping:
+            return .ping
+        case .close:
+            return .close(
+                CloseMessage(
+                    error: try fields.optionalString(fields.error, "error"),
+                    allowReconnect: try fields.allowReconnectFlag()
+                )
+            )
+        case .ack:
+            return .ack(AckMessage(sequenceId: try fields.sequenceIdValue(for: .ack)))
+        case .sequence:
+            return .sequence(SequenceMessage(sequenceId: try fields.sequenceIdValue(for: .sequence)))
+        }
+    }
+}
+
+extension HubProtocolError {
+    static func missing(_ field: String, in type: HubMessageType) -> HubProtocolError {
+        .invalidMessage("Missing required property '\(field)' in a \(type.displayName) message")
+    }
+
+    static func wrongType(_ field: String, expected: String, found value: HubValue) -> HubProtocolError {
+        .invalidMessage("Expected '\(field)' to be \(expected), found \(value.kindName)")
+    }
+}
+
+extension HubMessageType {
+    /// The spec's name of the message type (`"Invocation"`, `"StreamItem"`, ...).
+    public var displayName: String {
+        switch self {
+        case .invocation: return "Invocation"
+        case .streamItem: return "StreamItem"
+        case .completion: return "Completion"
+        case .streamInvocation: return "StreamInvocation"
+        case .cancelInvocation: return "CancelInvocation"
+        case .ping: return "Ping"
+        case .close: return "Close"
+        case .ack: return "Ack"
+        case .sequence: return "Sequence"
+        }
+    }
+
+    /// The type for a decoded `type` field, or an `.unknownMessageType` error.
+    static func decoded(from value: HubValue) throws(HubProtocolError) -> HubMessageType {
+        guard case .int(let number) = value else {
+            throw HubProtocolError.wrongType("type", expected: "an integer", found: value)
+        }
+        guard let type = HubMessageType(rawValue: Int(truncatingIfNeeded: number)), Int64(type.rawValue) == number else {
+            throw HubProtocolError(code: .unknownMessageType, message: "Unknown message type \(number); expected 1 to 9")
+        }
+        return type
+    }
+}

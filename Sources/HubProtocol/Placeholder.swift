@@ -1,1 +1,0 @@
-// HubProtocol: work in progress.
