@@ -57,7 +57,8 @@ final class Console: Service {
     func run() async throws {
         let joined = await member.waitUntilJoined(timeout: .seconds(15))
         Output.line("ready \(member.id) \(member.info.routerEndpoint) joined=\(joined)")
-        try await withThrowingDiscardingTaskGroup { group in
+        // Returning ends the service group gracefully (the member says goodbye to its peers).
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await event in self.member.events { Output.line("event \(Self.describe(event))") }
             }
@@ -69,7 +70,7 @@ final class Console: Service {
                     await execute(line)
                 }
             }
-            member.stop()
+            group.cancelAll()
         }
     }
 
@@ -164,7 +165,10 @@ final class Console: Service {
                     Output.line("stats \(connection.connectionID) \(counts.count) \(counts.orderErrors) \(counts.last)")
                 }
                 let counters = member.snapshot.counters
-                Output.line("stats end gaps=\(counters.gapsDetected) lost=\(counters.messagesLost) decodeErrors=\(counters.decodeErrors)")
+                let received = ["all", "connection", "group", "user"].map { "\($0):\(counters.received[$0] ?? 0)," }.joined()
+                Output.line(
+                    "stats end gaps=\(counters.gapsDetected) lost=\(counters.messagesLost) decodeErrors=\(counters.decodeErrors) received=\(received)"
+                )
             case "members":
                 for peer in member.snapshot.peers { Output.line("member \(peer.info.id) \(peer.alive ? "alive" : "dead")") }
                 Output.line("members end")

@@ -25,6 +25,8 @@ public struct Membership<Instant: InstantProtocol>: Sendable where Instant.Durat
         case revived(MemberInfo)
         /// A peer went silent for too long.
         case declaredDead(MemberInfo)
+        /// A peer said goodbye: it is dead at once.
+        case departed(MemberInfo)
     }
 
     struct Peer {
@@ -107,7 +109,7 @@ public struct Membership<Instant: InstantProtocol>: Sendable where Instant.Durat
         peer.alive = false
         peer.deaths += 1
         peers[id] = peer
-        return [.declaredDead(peer.info)]
+        return [.departed(peer.info)]
     }
 
     /// Whether `id` is a known peer, and alive.

@@ -25,11 +25,15 @@ extension MeshIO {
             case .revived(let info):
                 logger.info("member is alive again", metadata: ["hubmesh.member": "\(info.id)"])
                 events.yield(.memberRevived(info))
-            case .declaredDead(let info):
-                logger.warning(
-                    "member declared dead",
-                    metadata: ["hubmesh.member": "\(info.id)", "hubmesh.silence": "\(configuration.deadAfter)"]
-                )
+            case .declaredDead(let info), .departed(let info):
+                if case .departed = action {
+                    logger.info("member left the mesh", metadata: ["hubmesh.member": "\(info.id)"])
+                } else {
+                    logger.warning(
+                        "member declared dead",
+                        metadata: ["hubmesh.member": "\(info.id)", "hubmesh.silence": "\(configuration.deadAfter)"]
+                    )
+                }
                 events.yield(.memberDead(info))
                 failRequests(to: info.id, HubMeshError(code: .memberDead, message: "member \(info.id) died before answering"))
                 for token in barriers.keys { barrierAnswered(token: token, by: info.id) }

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import ZeroMQ
 
@@ -13,13 +14,26 @@ enum MeshCommand: @unchecked Sendable {
     case stop
 }
 
+/// A publisher waiting for the queue to drain: a task or a thread.
+enum Waiter: @unchecked Sendable {
+    case task(CheckedContinuation<Void, Never>)
+    case thread(DispatchSemaphore)
+
+    func resume() {
+        switch self {
+        case .task(let continuation): continuation.resume()
+        case .thread(let semaphore): semaphore.signal()
+        }
+    }
+}
+
 /// The shared, lock-protected side of a member: commands in, backpressure, sequence numbering.
 final class MeshInbox: Sendable {
     struct State: ~Copyable {
         var commands: [MeshCommand] = []
         /// Publishes enqueued and not yet handed to ZeroMQ.
         var pendingPublishes = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [Waiter] = []
         /// The I/O thread is (about to be) blocked in poll and needs a signal.
         var sleeping = false
         var stopped = false
@@ -49,6 +63,32 @@ final class MeshInbox: Sendable {
 
     /// Numbers, encodes and queues a publish; waits while too many are pending.
     func publish(_ body: MeshMessage.Body, origin: String, epoch: UInt64, kind: String) async throws(HubMeshError) {
+        if try enqueue(body, origin: origin, epoch: epoch, kind: kind) {
+            await withCheckedContinuation { continuation in
+                if !park(.task(continuation)) { continuation.resume() }
+            }
+        }
+    }
+
+    /// Like `publish`, but blocks the calling thread while the queue is full. For dedicated threads only.
+    func publishBlocking(_ body: MeshMessage.Body, origin: String, epoch: UInt64, kind: String) throws(HubMeshError) {
+        if try enqueue(body, origin: origin, epoch: epoch, kind: kind) {
+            let semaphore = DispatchSemaphore(value: 0)
+            if park(.thread(semaphore)) { semaphore.wait() }
+        }
+    }
+
+    /// Parks a waiter until the queue drains. Returns `false` if there is no need to wait.
+    private func park(_ waiter: Waiter) -> Bool {
+        state.withLock { state -> Bool in
+            if state.pendingPublishes <= limit / 2 || state.stopped { return false }
+            state.waiters.append(waiter)
+            return true
+        }
+    }
+
+    /// Numbers, encodes and queues; returns whether the caller should wait.
+    private func enqueue(_ body: MeshMessage.Body, origin: String, epoch: UInt64, kind: String) throws(HubMeshError) -> Bool {
         let topic: Topic
         do {
             topic = try MeshCodec.topic(for: body)
@@ -80,16 +120,7 @@ final class MeshInbox: Sendable {
         }
         let (signal, wait) = try result.get()
         if signal { wake.signal() }
-        if wait {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.pendingPublishes <= limit / 2 || state.stopped { return true }
-                    state.waiters.append(continuation)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        }
+        return wait
     }
 
     /// Numbers and encodes a message sent by the I/O thread itself (control and directed messages).
@@ -109,7 +140,7 @@ final class MeshInbox: Sendable {
 
     /// I/O thread: takes every queued command. If none, marks the thread as sleeping.
     func take(sent: Int, maySleep: Bool) -> [MeshCommand] {
-        var resume: [CheckedContinuation<Void, Never>] = []
+        var resume: [Waiter] = []
         let commands = state.withLock { state -> [MeshCommand] in
             state.pendingPublishes -= sent
             if !state.waiters.isEmpty && state.pendingPublishes <= limit / 2 {
@@ -129,7 +160,7 @@ final class MeshInbox: Sendable {
 
     /// Marks the inbox stopped and releases every waiting publisher.
     func stop() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [Waiter] in
             state.stopped = true
             state.commands.append(.stop)
             defer { state.waiters = [] }

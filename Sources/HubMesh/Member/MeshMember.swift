@@ -149,6 +149,20 @@ public final class MeshMember: Service, Sendable {
         }
     }
 
+    /// Like ``publish(_:)``, but blocks the calling thread while the queue is full.
+    ///
+    /// For a dedicated thread that owns its own sockets (the gateway's ingress thread): it stops
+    /// reading requests while the mesh is behind, so backpressure reaches the publishers.
+    /// Never call it from Swift concurrency's cooperative pool.
+    public func publishBlocking(_ envelope: HubEnvelope) throws(HubMeshError) {
+        switch envelope {
+        case .groupManagement, .ack:
+            throw HubMeshError(code: .refused, message: "group management and acks are internal to the mesh and cannot be published")
+        case .all, .connection, .group, .user:
+            try inbox.publishBlocking(.hub(envelope), origin: info.id, epoch: info.epoch, kind: envelope.kindName)
+        }
+    }
+
     // MARK: - Subscriptions
 
     /// Adds one local user of `topic`. The first user subscribes and waits until every live peer
