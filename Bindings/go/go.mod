@@ -1,0 +1,3 @@
+module github.com/hubmesh/hubmesh-go
+
+go 1.19

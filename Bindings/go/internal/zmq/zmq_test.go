@@ -1,0 +1,224 @@
+package zmq
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// pair returns a ROUTER bound to an ephemeral loopback port and a DEALER connected to it.
+func pair(t *testing.T) (router, dealer *Socket) {
+	t.Helper()
+	ctx, err := NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err = ctx.NewSocket(ROUTER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dealer, err = ctx.NewSocket(DEALER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = router.Close()
+		_ = dealer.Close()
+		if err := ctx.Term(); err != nil {
+			t.Errorf("term: %v", err)
+		}
+	})
+	for _, s := range []*Socket{router, dealer} {
+		if err := s.SetInt(OptLinger, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := router.Bind("tcp://127.0.0.1:*"); err != nil {
+		t.Fatal(err)
+	}
+	endpoint, err := router.LastEndpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(endpoint, "tcp://127.0.0.1:") {
+		t.Fatalf("endpoint %q", endpoint)
+	}
+	if err := dealer.Connect(endpoint); err != nil {
+		t.Fatal(err)
+	}
+	return router, dealer
+}
+
+func deadline() time.Time { return time.Now().Add(5 * time.Second) }
+
+func TestDealerRouterRoundTrip(t *testing.T) {
+	router, dealer := pair(t)
+	if err := dealer.Send([]byte("hello"), false, deadline(), nil); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 0, 64)
+	identity, more, err := router.Recv(buf, deadline(), nil)
+	if err != nil || !more {
+		t.Fatalf("identity frame: %q more=%v err=%v", identity, more, err)
+	}
+	identity = append([]byte(nil), identity...)
+	body, more, err := router.Recv(buf, deadline(), nil)
+	if err != nil || more || string(body) != "hello" {
+		t.Fatalf("body frame: %q more=%v err=%v", body, more, err)
+	}
+	if err := router.Send(identity, true, deadline(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := router.Send([]byte("world"), false, deadline(), nil); err != nil {
+		t.Fatal(err)
+	}
+	reply, more, err := dealer.Recv(nil, deadline(), nil)
+	if err != nil || more || string(reply) != "world" {
+		t.Fatalf("reply: %q more=%v err=%v", reply, more, err)
+	}
+}
+
+func TestRecvGrowsBufferForLargeFrames(t *testing.T) {
+	router, dealer := pair(t)
+	big := bytes.Repeat([]byte("0123456789"), 100_000)
+	if err := dealer.Send(big, false, deadline(), nil); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 0, 16)
+	if _, _, err := router.Recv(buf, deadline(), nil); err != nil {
+		t.Fatal(err)
+	}
+	body, more, err := router.Recv(buf, deadline(), nil)
+	if err != nil || more || !bytes.Equal(body, big) {
+		t.Fatalf("got %d bytes more=%v err=%v", len(body), more, err)
+	}
+	// An empty frame.
+	if err := dealer.Send(nil, false, deadline(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := router.Recv(buf, deadline(), nil); err != nil {
+		t.Fatal(err)
+	}
+	body, _, err = router.Recv(buf, deadline(), nil)
+	if err != nil || len(body) != 0 {
+		t.Fatalf("empty frame: %q err=%v", body, err)
+	}
+}
+
+func TestRecvTimesOut(t *testing.T) {
+	_, dealer := pair(t)
+	start := time.Now()
+	_, _, err := dealer.Recv(nil, time.Now().Add(120*time.Millisecond), nil)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v, want timeout", err)
+	}
+	if elapsed := time.Since(start); elapsed < 100*time.Millisecond || elapsed > 2*time.Second {
+		t.Fatalf("timed out after %v", elapsed)
+	}
+	if _, _, err := dealer.Recv(nil, NoWait, nil); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("NoWait: err = %v", err)
+	}
+}
+
+func TestRecvStopsOnCancel(t *testing.T) {
+	_, dealer := pair(t)
+	stop := errors.New("stop")
+	var calls int
+	start := time.Now()
+	_, _, err := dealer.Recv(nil, time.Time{}, func() error {
+		calls++
+		if calls == 3 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("err = %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Fatalf("cancel took %v", elapsed)
+	}
+}
+
+func TestSendWithoutPeerTimesOut(t *testing.T) {
+	ctx, err := NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ctx.Term() }()
+	dealer, err := ctx.NewSocket(DEALER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = dealer.Close() }()
+	_ = dealer.SetInt(OptLinger, 0)
+	// A DEALER with no peer has no pipe to queue into: send must wait, then time out.
+	err = dealer.Send([]byte("x"), false, time.Now().Add(100*time.Millisecond), nil)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v, want timeout", err)
+	}
+}
+
+func TestErrorsCarryErrno(t *testing.T) {
+	ctx, err := NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ctx.Term() }()
+	s, err := ctx.NewSocket(DEALER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Connect("nonsense://x")
+	var zerr *Error
+	if !errors.As(err, &zerr) || !errors.Is(err, syscall.EPROTONOSUPPORT) {
+		t.Fatalf("err = %#v", err)
+	}
+	if !strings.Contains(err.Error(), "nonsense://x") {
+		t.Fatalf("message %q does not name the endpoint", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second close: %v", err)
+	}
+	if err := s.Send([]byte("x"), false, time.Time{}, nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("send after close: %v", err)
+	}
+	if _, err := ctx.NewSocket(99); err == nil {
+		t.Fatal("socket type 99 accepted")
+	}
+}
+
+func TestMultipartMessages(t *testing.T) {
+	router, dealer := pair(t)
+	big := bytes.Repeat([]byte("z"), 70_000)
+	if err := dealer.SendMessage([][]byte{[]byte("a"), nil, big}, deadline(), nil); err != nil {
+		t.Fatal(err)
+	}
+	frames, buf, err := router.RecvMessage(nil, deadline(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != 4 || string(frames[1]) != "a" || len(frames[2]) != 0 || !bytes.Equal(frames[3], big) {
+		t.Fatalf("got %d frames", len(frames))
+	}
+	identity := append([]byte(nil), frames[0]...)
+	if err := router.SendMessage([][]byte{identity, []byte("x"), []byte("y")}, deadline(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Single-frame Recv sees the parts one by one.
+	for _, want := range []string{"x", "y"} {
+		frame, more, err := dealer.Recv(nil, deadline(), nil)
+		if err != nil || string(frame) != want || more != (want == "x") {
+			t.Fatalf("frame %q more=%v err=%v", frame, more, err)
+		}
+	}
+	if _, _, err := router.RecvMessage(buf, NoWait, nil); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("empty queue: %v", err)
+	}
+}
