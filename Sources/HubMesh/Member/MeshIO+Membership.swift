@@ -171,7 +171,8 @@ extension MeshIO {
     func sendRequest(_ request: GroupManagement, owner: String, completion: @escaping @Sendable (HubMeshError?) -> Void) {
         let state = membership.state(of: owner)
         guard state.known else {
-            completion(HubMeshError(code: .unknownMember, message: "no member '\(owner)' is in the mesh; connection '\(request.connectionID)' cannot exist"))
+            completion(
+                HubMeshError(code: .unknownMember, message: "no member '\(owner)' is in the mesh; connection '\(request.connectionID)' cannot exist"))
             return
         }
         guard state.alive else {

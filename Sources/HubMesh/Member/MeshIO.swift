@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import Synchronization
 import ZeroMQ
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The I/O thread of a member: the only code that touches its ZeroMQ sockets.
 ///

@@ -105,7 +105,7 @@ final class MeshInbox: Sendable {
             let header = MeshHeader(origin: origin, epoch: epoch, sequence: sequence, messageID: state.messageID)
             let frame: [UInt8]
             do {
-                frame = try MeshCodec.encode(MeshMessage(header: header, body: body))
+                frame = try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
             } catch {
                 state.sequences[topic] = sequence - 1
                 return .failure(HubMeshError(code: .invalidName, message: "\(error)"))
@@ -135,7 +135,7 @@ final class MeshInbox: Sendable {
             }
             return MeshHeader(origin: origin, epoch: epoch, sequence: sequence, messageID: state.messageID)
         }
-        return try MeshCodec.encode(MeshMessage(header: header, body: body))
+        return try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
     }
 
     /// I/O thread: takes every queued command. If none, marks the thread as sleeping.

@@ -69,7 +69,9 @@ public final class MeshMember: Service, Sendable {
         }
         logger.info(
             "mesh member starting",
-            metadata: ["hubmesh.endpoint": "\(info.routerEndpoint)", "hubmesh.publish": "\(info.publishEndpoint)", "hubmesh.join": "\(configuration.join)"]
+            metadata: [
+                "hubmesh.endpoint": "\(info.routerEndpoint)", "hubmesh.publish": "\(info.publishEndpoint)", "hubmesh.join": "\(configuration.join)",
+            ]
         )
         let io = self.io
         let inbox = self.inbox

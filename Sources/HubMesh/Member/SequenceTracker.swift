@@ -19,6 +19,11 @@ public struct SequenceTracker: Sendable {
     private struct Key: Hashable {
         var origin: String
         var topic: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(origin)
+            topic.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     private var last: [Key: (epoch: UInt64, sequence: UInt64)] = [:]

@@ -69,7 +69,11 @@ public enum MeshCodec {
 
     /// Encodes a message into one frame.
     public static func encode(_ message: MeshMessage) throws(MeshProtocolError) -> [UInt8] {
-        let topic = try topic(for: message.body)
+        try encode(message, topic: try topic(for: message.body))
+    }
+
+    /// Encodes a message whose topic the caller already computed with ``topic(for:)``.
+    static func encode(_ message: MeshMessage, topic: Topic) throws(MeshProtocolError) -> [UInt8] {
         var writer = ByteWriter(capacity: topic.bytes.count + 64 + estimatedBodySize(message.body))
         writer.raw(topic.bytes)
         writer.u8(version)

@@ -37,6 +37,13 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
     /// Prefix matching every barrier acknowledgement for `member`.
     public static func barrierPrefix(member: String) -> Topic { Topic(parts: ["", member], letter: Letter.barrier) }
 
+    public static func == (lhs: Topic, rhs: Topic) -> Bool { lhs.bytes == rhs.bytes }
+
+    /// Hashes the bytes in one call (the synthesized version hashes them one by one).
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     public var description: String {
         String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: "|") : $0 }, as: UTF8.self)
     }

@@ -6,7 +6,9 @@ import Testing
 struct MeshCodecTests {
     @Test func goldenVectorsDecodeAndReencodeByteForByte() throws {
         if ProcessInfo.processInfo.environment["HUBMESH_WRITE_VECTORS"] == "1" {
-            let entries = try MeshVectors.messages.map { MeshVectors.Entry(name: $0.name, hex: MeshVectors.hexString(try MeshCodec.encode($0.message))) }
+            let entries = try MeshVectors.messages.map {
+                MeshVectors.Entry(name: $0.name, hex: MeshVectors.hexString(try MeshCodec.encode($0.message)))
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted]
             try encoder.encode(entries).write(to: MeshVectors.fileURL)

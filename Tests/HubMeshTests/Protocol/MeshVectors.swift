@@ -4,8 +4,11 @@ import HubMesh
 /// The messages behind `Tests/vectors/mesh/vectors.json`, one per kind and edge.
 enum MeshVectors {
     static let header = MeshHeader(origin: "node-a", epoch: 1_700_000_000_000_000, sequence: 42, messageID: 7)
-    static let payloads = Payloads(["json": Array("{\"type\":1,\"target\":\"Hi\",\"arguments\":[]}\u{1e}".utf8), "messagepack": [0x06, 0x96, 0x01, 0x80, 0xC0, 0xA2, 0x48, 0x69]])
-    static let member = MemberInfo(id: "node-b", epoch: 99, role: .node, publishEndpoint: "tcp://127.0.0.1:6011", routerEndpoint: "tcp://127.0.0.1:6010")
+    static let payloads = Payloads([
+        "json": Array("{\"type\":1,\"target\":\"Hi\",\"arguments\":[]}\u{1e}".utf8), "messagepack": [0x06, 0x96, 0x01, 0x80, 0xC0, 0xA2, 0x48, 0x69],
+    ])
+    static let member = MemberInfo(
+        id: "node-b", epoch: 99, role: .node, publishEndpoint: "tcp://127.0.0.1:6011", routerEndpoint: "tcp://127.0.0.1:6010")
 
     static let messages: [(name: String, message: MeshMessage)] = [
         ("all", MeshMessage(header: header, body: .hub(.all(AllMessage(hub: "chat", payloads: payloads))))),
@@ -13,7 +16,10 @@ enum MeshVectors {
             "all-excluded",
             MeshMessage(header: header, body: .hub(.all(AllMessage(hub: "chat", excluded: ["node-a.x1", "node-b.y2"], payloads: payloads))))
         ),
-        ("connection", MeshMessage(header: header, body: .hub(.connection(ConnectionMessage(hub: "chat", connectionID: "node-c.abc", payloads: payloads))))),
+        (
+            "connection",
+            MeshMessage(header: header, body: .hub(.connection(ConnectionMessage(hub: "chat", connectionID: "node-c.abc", payloads: payloads))))
+        ),
         ("group", MeshMessage(header: header, body: .hub(.group(GroupMessage(hub: "chat", group: "room1", payloads: payloads))))),
         (
             "group-excluded-unicode",
@@ -35,7 +41,10 @@ enum MeshVectors {
                 body: .hub(.groupManagement(GroupManagement(hub: "chat", action: .remove, group: "room1", connectionID: "node-c.abc", ackID: 4)))
             )
         ),
-        ("ack-ok", MeshMessage(header: MeshHeader(origin: "node-c", epoch: 6, sequence: 0, messageID: 1), body: .hub(.ack(Ack(hub: "chat", ackID: 3))))),
+        (
+            "ack-ok",
+            MeshMessage(header: MeshHeader(origin: "node-c", epoch: 6, sequence: 0, messageID: 1), body: .hub(.ack(Ack(hub: "chat", ackID: 3))))
+        ),
         (
             "ack-refused",
             MeshMessage(
@@ -48,7 +57,9 @@ enum MeshVectors {
         ("heartbeat-empty", MeshMessage(header: MeshHeader(origin: "node-b", epoch: 99, sequence: 0, messageID: 3), body: .control(.heartbeat([])))),
         (
             "barrier-ack",
-            MeshMessage(header: MeshHeader(origin: "node-b", epoch: 99, sequence: 1, messageID: 4), body: .control(.barrierAck(member: "node-a", token: "5-1")))
+            MeshMessage(
+                header: MeshHeader(origin: "node-b", epoch: 99, sequence: 1, messageID: 4),
+                body: .control(.barrierAck(member: "node-a", token: "5-1")))
         ),
         ("bye", MeshMessage(header: MeshHeader(origin: "node-b", epoch: 99, sequence: 0, messageID: 5), body: .control(.bye))),
     ]
