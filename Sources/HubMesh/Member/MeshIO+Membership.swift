@@ -227,5 +227,6 @@ extension MeshIO {
         counters.backpressureWaits = inbox.state.withLock { $0.backpressureWaits }
         let snapshot = MeshSnapshot(me: me, peers: membership.statuses(now: clock.now), joined: joined, counters: counters)
         self.snapshot.withLock { $0 = snapshot }
+        metrics.update(snapshot)
     }
 }

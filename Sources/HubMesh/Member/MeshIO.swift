@@ -31,6 +31,7 @@ final class MeshIO: @unchecked Sendable {
     var membership: Membership<ContinuousClock.Instant>
     var tracker = SequenceTracker()
     var counters = MeshCounters()
+    var metrics = MeshMetrics()
     var handlers: [String: @Sendable (MeshDelivery) -> Void] = [:]
     /// DEALER sockets by ROUTER endpoint; peers map to endpoints.
     var dealers: [String: Socket] = [:]

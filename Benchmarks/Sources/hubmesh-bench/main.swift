@@ -1,0 +1,1 @@
+print("hubmesh-bench: work in progress")
