@@ -75,6 +75,10 @@ extension Socket {
             throw ZMQError.last("setsockopt ZMQ_MAXMSGSIZE")
         }
     }
+    /// Kernel send buffer size in bytes (`ZMQ_SNDBUF`; -1 = the OS default).
+    public func setSendBufferSize(_ bytes: Int32) throws(ZMQError) { try set(ZMQ_SNDBUF, bytes) }
+    /// Kernel receive buffer size in bytes (`ZMQ_RCVBUF`; -1 = the OS default).
+    public func setReceiveBufferSize(_ bytes: Int32) throws(ZMQError) { try set(ZMQ_RCVBUF, bytes) }
     /// Queue messages only to completed connections.
     public func setImmediate(_ on: Bool) throws(ZMQError) { try set(ZMQ_IMMEDIATE, on ? 1 : 0) }
     /// Receive timeout in milliseconds for blocking receives (-1 = forever).

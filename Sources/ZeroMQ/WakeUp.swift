@@ -1,7 +1,7 @@
 import CZeroMQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A Linux eventfd used to wake a thread blocked in `Poller.poll` from any other thread.

@@ -18,6 +18,8 @@ final class TestConnection: HubConnection {
     let protocolName = "text"
     let quiet: Bool
     let counts = Mutex((count: 0, orderErrors: 0, last: 0))
+    /// Numbers skipped in a numbered stream, as ranges.
+    let missing = Mutex<[ClosedRange<Int>]>([])
 
     init(connectionID: String, userID: String?, quiet: Bool) {
         self.connectionID = connectionID
@@ -29,11 +31,13 @@ final class TestConnection: HubConnection {
         let text = String(decoding: bytes, as: UTF8.self)
         // Numbered messages ('n:5', 'm:5', 't:5') are checked for order.
         if text.count > 2, text.dropFirst().first == ":", let number = Int(text.dropFirst(2)) {
-            counts.withLock { counts in
+            let skipped = counts.withLock { counts -> ClosedRange<Int>? in
                 counts.count += 1
                 if number <= counts.last { counts.orderErrors += 1 }
-                counts.last = number
+                defer { counts.last = number }
+                return number > counts.last + 1 ? (counts.last + 1)...(number - 1) : nil
             }
+            if let skipped { missing.withLock { $0.append(skipped) } }
         } else {
             counts.withLock { $0.count += 1 }
         }
@@ -82,6 +86,7 @@ final class Console: Service {
         case .memberRevived(let info): return "revived \(info.id)"
         case .memberRestarted(let info): return "restarted \(info.id)"
         case .gap(let origin, let topic, let range): return "gap \(origin) \(topic) \(range.lowerBound) \(range.upperBound)"
+        case .stalled: return "stalled"
         }
     }
 
@@ -156,6 +161,8 @@ final class Console: Service {
                 try await mixed(count: Int(words[1]) ?? 0, group: words[2], user: words[3], connection: words[4])
             case "burst" where words.count == 3:
                 try await burst(group: words[1], count: Int(words[2]) ?? 0)
+            case "stream" where words.count == 4:
+                try await stream(group: words[1], count: Int(words[2]) ?? 0, rate: Int(words[3]) ?? 1000)
             case "tick" where words.count == 3:
                 try await tick(group: words[1], seconds: Int(words[2]) ?? 0)
             case "stats":
@@ -163,11 +170,17 @@ final class Console: Service {
                 for connection in all.sorted(by: { $0.connectionID < $1.connectionID }) {
                     let counts = connection.counts.withLock { $0 }
                     Output.line("stats \(connection.connectionID) \(counts.count) \(counts.orderErrors) \(counts.last)")
+                    let missing = connection.missing.withLock { $0 }
+                    if !missing.isEmpty {
+                        Output.line(
+                            "missing \(connection.connectionID) " + missing.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ","))
+                    }
                 }
                 let counters = member.snapshot.counters
                 let received = ["all", "connection", "group", "user"].map { "\($0):\(counters.received[$0] ?? 0)," }.joined()
                 Output.line(
-                    "stats end gaps=\(counters.gapsDetected) lost=\(counters.messagesLost) decodeErrors=\(counters.decodeErrors) received=\(received)"
+                    "stats end gaps=\(counters.gapsDetected) lost=\(counters.messagesLost) repaired=\(counters.messagesRepaired) "
+                        + "stalls=\(counters.stalls) decodeErrors=\(counters.decodeErrors) received=\(received)"
                 )
             case "members":
                 for peer in member.snapshot.peers { Output.line("member \(peer.info.id) \(peer.alive ? "alive" : "dead")") }
@@ -205,6 +218,22 @@ final class Console: Service {
         let elapsed = start.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         Output.line("burst \(count) \(String(format: "%.3f", seconds)) \(Int(Double(count) / max(seconds, 1e-9)))")
+    }
+
+    /// Publishes 's:1'... to a group at about `rate` per second (in batches every 10 ms).
+    func stream(group: String, count: Int, rate: Int) async throws {
+        let perBatch = max(1, rate / 100)
+        var number = 0
+        let start = ContinuousClock.now
+        while number < count {
+            for _ in 0..<min(perBatch, count - number) {
+                number += 1
+                try await manager.sendGroup(group, Self.payload("s:\(number)"), excluding: [])
+            }
+            let due = start.advanced(by: .milliseconds(10 * (number / perBatch)))
+            if due > .now { try await Task.sleep(until: due) }
+        }
+        Output.line("stream done \(count)")
     }
 
     func tick(group: String, seconds: Int) async throws {

@@ -54,6 +54,21 @@ struct MemberCommand: AsyncParsableCommand {
     @Option(help: "Silence in milliseconds after which a peer is declared dead.")
     var deadAfterMs: Int = 2500
 
+    @Option(help: "Envelopes kept for replay to members that missed some (0 turns repair off).")
+    var replayCapacity: Int = 200_000
+
+    @Option(help: "Milliseconds the PUB may be blocked by a stalled subscriber before fan-out turns lossy (0 = never).")
+    var stallTimeoutMs: Int = 500
+
+    @Option(help: "Milliseconds a receiver waits for a replay before declaring messages lost.")
+    var repairTimeoutMs: Int = 5000
+
+    @Option(help: "ZeroMQ high-water mark per peer, in messages.")
+    var hwm: Int32 = 10_000
+
+    @Option(help: "Kernel socket buffer size in bytes for PUB and SUB (default: the OS default).")
+    var socketBuffer: Int32?
+
     @Flag(help: "Demo mode: publish a counter every second and print deliveries.")
     var demo = false
 
@@ -68,15 +83,20 @@ struct MemberCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "hubmesh.member")
-        let configuration = MeshConfiguration(
+        var configuration = MeshConfiguration(
             memberID: id,
             role: .member,
             endpoint: mesh,
             publishEndpoint: publish,
             join: join,
             heartbeatInterval: .milliseconds(heartbeatMs),
-            deadAfter: .milliseconds(deadAfterMs)
+            deadAfter: .milliseconds(deadAfterMs),
+            replayCapacity: replayCapacity,
+            stallTimeout: stallTimeoutMs > 0 ? .milliseconds(stallTimeoutMs) : nil,
+            repairTimeout: .milliseconds(repairTimeoutMs)
         )
+        configuration.highWaterMark = hwm
+        configuration.socketBufferSize = socketBuffer
         let member: MeshMember
         do {
             member = try MeshMember(configuration: configuration, logger: logger)
@@ -86,7 +106,8 @@ struct MemberCommand: AsyncParsableCommand {
         let manager = MeshHubLifetimeManager(hub: hub, member: member, logger: logger)
         let console = Console(member: member, manager: manager, demo: demo)
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: member), .init(service: console, successTerminationBehavior: .gracefullyShutdownGroup)],
+            configuration: .init(
+                services: [.init(service: member), .init(service: console, successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()

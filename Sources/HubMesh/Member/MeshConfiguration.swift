@@ -28,6 +28,22 @@ public struct MeshConfiguration: Sendable {
     public var highWaterMark: Int32
     /// The largest inbound frame accepted. Default 16 MiB.
     public var maxFrameSize: Int
+    /// Kernel socket buffer size for the PUB and SUB sockets, in bytes. Default `nil`: the OS default.
+    public var socketBufferSize: Int32?
+    /// Published envelopes kept for replay to members that missed some, across topics. Default 200,000.
+    /// 0 turns repair off (gaps are then only detected and reported).
+    public var replayCapacity: Int
+    /// Envelopes older than this are dropped from the replay buffer. Default 60 s.
+    public var replayMaxAge: Duration
+    /// When the PUB socket has refused messages for this long (a subscriber stopped reading), fan-out
+    /// turns lossy for ``lossyPeriod`` so the other members keep receiving; the stalled member repairs
+    /// from the replay buffer afterwards. `nil`: never (one stalled member then holds everyone back).
+    /// Default 500 ms.
+    public var stallTimeout: Duration?
+    /// How long fan-out stays lossy after a stall was detected. Default 1 s.
+    public var lossyPeriod: Duration
+    /// How long a receiver waits for a replay before it declares the missing messages lost. Default 5 s.
+    public var repairTimeout: Duration
 
     /// Creates a configuration; see each property for its default.
     public init(
@@ -42,7 +58,12 @@ public struct MeshConfiguration: Sendable {
         barrierTimeout: Duration = .seconds(2),
         publishQueueLimit: Int = 8192,
         highWaterMark: Int32 = 10_000,
-        maxFrameSize: Int = MeshCodec.defaultMaxFrameSize
+        maxFrameSize: Int = MeshCodec.defaultMaxFrameSize,
+        replayCapacity: Int = 200_000,
+        replayMaxAge: Duration = .seconds(60),
+        stallTimeout: Duration? = .milliseconds(500),
+        lossyPeriod: Duration = .seconds(1),
+        repairTimeout: Duration = .seconds(5)
     ) {
         self.memberID = memberID ?? Self.randomMemberID()
         self.role = role
@@ -56,6 +77,12 @@ public struct MeshConfiguration: Sendable {
         self.publishQueueLimit = publishQueueLimit
         self.highWaterMark = highWaterMark
         self.maxFrameSize = maxFrameSize
+        self.socketBufferSize = nil
+        self.replayCapacity = replayCapacity
+        self.replayMaxAge = replayMaxAge
+        self.stallTimeout = stallTimeout
+        self.lossyPeriod = lossyPeriod
+        self.repairTimeout = repairTimeout
     }
 
     static func randomMemberID() -> String {

@@ -10,8 +10,10 @@ public enum MeshEvent: Sendable, Equatable {
     case memberRevived(MemberInfo)
     /// A peer restarted (new epoch).
     case memberRestarted(MemberInfo)
-    /// Messages `range` on `topic` from `origin` were never received.
+    /// Messages `range` on `topic` from `origin` were lost: neither received nor repaired.
     case gap(origin: String, topic: String, range: ClosedRange<UInt64>)
+    /// This member's PUB socket was blocked by a stalled subscriber; fan-out is lossy for a while.
+    case stalled
 }
 
 /// Hub messages delivered to this member from a peer.
@@ -42,8 +44,16 @@ public struct MeshCounters: Sendable, Equatable {
     public var received: [String: Int] = [:]
     /// Sequence gaps detected.
     public var gapsDetected: Int = 0
-    /// Messages known lost (sum of gap sizes).
+    /// Messages known lost (neither received nor repaired).
     public var messagesLost: Int = 0
+    /// Gaps whose messages were all replayed.
+    public var gapsRepaired: Int = 0
+    /// Messages delivered from a replay.
+    public var messagesRepaired: Int = 0
+    /// Replay requests this member answered for others.
+    public var replaysServed: Int = 0
+    /// Times a stalled subscriber made fan-out lossy.
+    public var stalls: Int = 0
     /// Frames that failed to decode.
     public var decodeErrors: Int = 0
     /// Group-management requests sent / acked / failed / timed out.

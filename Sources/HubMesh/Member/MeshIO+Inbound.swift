@@ -62,27 +62,7 @@ extension MeshIO {
             return
         case .hub(let envelope):
             let topic = Array(UnsafeRawBufferPointer(rebasing: bytes[0..<decoded.topicLength]))
-            switch tracker.record(origin: header.origin, epoch: header.epoch, topic: topic, sequence: header.sequence) {
-            case .inOrder, .baseline:
-                break
-            case .gap(let range):
-                counters.gapsDetected += 1
-                counters.messagesLost += Int(range.upperBound - range.lowerBound + 1)
-                let topicName = String(decoding: topic.map { $0 == 0 ? UInt8(ascii: "|") : $0 }, as: UTF8.self)
-                logger.warning(
-                    "messages lost: sequence gap",
-                    metadata: ["hubmesh.origin": "\(header.origin)", "hubmesh.topic": "\(topicName)", "hubmesh.lost": "\(range)"]
-                )
-                events.yield(.gap(origin: header.origin, topic: topicName, range: range))
-            case .stale(let expected):
-                logger.warning(
-                    "duplicate or reordered message ignored",
-                    metadata: ["hubmesh.origin": "\(header.origin)", "hubmesh.sequence": "\(header.sequence)", "hubmesh.expected": "\(expected)"]
-                )
-                return
-            }
-            counters.received[envelope.kindName, default: 0] += 1
-            handlers[envelope.hub]?(MeshDelivery(origin: header.origin, envelope: envelope))
+            receive(MeshDelivery(origin: header.origin, envelope: envelope), topic: topic, epoch: header.epoch, sequence: header.sequence)
         }
     }
 
@@ -132,6 +112,14 @@ extension MeshIO {
             handle(membership.left(origin))
         case .control(.barrierAck):
             return
+        case .control(.replayRequest(let topic, let range)):
+            handle(membership.heard(from: origin, epoch: message.header.epoch, now: now))
+            serveReplay(topic: topic, range: range, to: origin)
+        case .control(.replayData(let frames)):
+            handle(membership.heard(from: origin, epoch: message.header.epoch, now: now))
+            applyReplay(frames, from: origin)
+        case .control(.replayGone(let topic, let range)):
+            applyGone(topic: topic, range: range, from: origin)
         case .hub(.groupManagement(let request)):
             handle(membership.heard(from: origin, epoch: message.header.epoch, now: now))
             requests.yield((origin, request))

@@ -216,8 +216,11 @@ extension MeshIO {
                 HubMeshError(code: .timeout, message: "member '\(request.owner)' did not answer within \(configuration.requestTimeout)")
             )
         }
+        checkLossy(now: now)
+        if !repairDeadlines.isEmpty { expireRepairs(now: now) }
         if now >= nextSnapshot {
             nextSnapshot = now.advanced(by: .milliseconds(100))
+            replay.evict(now: now)
             publishSnapshot()
         }
     }

@@ -39,9 +39,13 @@ final class MeshIO: @unchecked Sendable {
     /// Join seeds not yet answered, by endpoint.
     var unansweredSeeds: Set<String>
     /// Frames for the PUB that ZeroMQ could not take yet, in order.
-    var backlog: [[UInt8]] = []
+    var backlog: [Outgoing] = []
     var backlogHead = 0
-    var backlogKinds: [String] = []
+    var replay: ReplayBuffer<ContinuousClock.Instant>
+    var repairs: [RepairKey: TopicRepair<MeshDelivery>] = [:]
+    var repairDeadlines: [RepairKey: ContinuousClock.Instant] = [:]
+    var blockedSince: ContinuousClock.Instant?
+    var lossyUntil: ContinuousClock.Instant?
     var barriers: [String: PendingBarrier] = [:]
     var barrierCounter: UInt64 = 0
     var pending: [UInt64: PendingRequest] = [:]
@@ -51,6 +55,24 @@ final class MeshIO: @unchecked Sendable {
     var nextHeartbeat: ContinuousClock.Instant
     var nextSnapshot: ContinuousClock.Instant
     var stopping = false
+
+    /// A frame waiting for the PUB socket; hub envelopes carry their topic and sequence for the replay buffer.
+    struct Outgoing {
+        var frame: [UInt8]
+        var kind: String
+        var topic: Topic?
+        var sequence: UInt64
+    }
+
+    struct RepairKey: Hashable {
+        var origin: String
+        var topic: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(origin)
+            topic.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
 
     struct PendingBarrier {
         var topic: Topic
@@ -94,6 +116,10 @@ final class MeshIO: @unchecked Sendable {
             try router.setReceiveHighWaterMark(configuration.highWaterMark)
             try router.setMaxMessageSize(Int64(configuration.maxFrameSize))
             try router.setLinger(milliseconds: 0)
+            if let size = configuration.socketBufferSize {
+                try publisher.setSendBufferSize(size)
+                try subscriber.setReceiveBufferSize(size)
+            }
         } catch {
             throw HubMeshError(code: .transport, message: "could not create the member's sockets: \(error.message)")
         }
@@ -117,6 +143,7 @@ final class MeshIO: @unchecked Sendable {
             routerEndpoint: boundRouter
         )
         membership = Membership(me: me, deadAfter: configuration.deadAfter)
+        replay = ReplayBuffer(capacity: configuration.replayCapacity, maxAge: configuration.replayMaxAge)
         unansweredSeeds = Set(configuration.join.filter { $0 != boundRouter })
         let now = clock.now
         nextHeartbeat = now
@@ -177,9 +204,8 @@ final class MeshIO: @unchecked Sendable {
 
     func execute(_ command: MeshCommand) {
         switch command {
-        case .publish(let frame, let kind):
-            backlog.append(frame)
-            backlogKinds.append(kind)
+        case .publish(let frame, let kind, let topic, let sequence):
+            backlog.append(Outgoing(frame: frame, kind: kind, topic: topic, sequence: sequence))
         case .subscribe(let topic):
             do { try subscriber.subscribe(topic.bytes) } catch { logger.error("subscribe failed: \(error)") }
         case .unsubscribe(let topic):
@@ -201,30 +227,35 @@ final class MeshIO: @unchecked Sendable {
     /// Hands queued frames to the XPUB without blocking; keeps the rest for the next turn.
     /// - Returns: how many publishes left the queue.
     func flushBacklog() -> Int {
+        guard backlogHead < backlog.count else { return 0 }
         var sent = 0
+        let now = clock.now
         while backlogHead < backlog.count {
+            let item = backlog[backlogHead]
             let ok: Bool
             do {
-                ok = try publisher.send(backlog[backlogHead], dontWait: true)
+                ok = try publisher.send(item.frame, dontWait: true)
             } catch {
                 logger.error("publish failed", metadata: ["hubmesh.error": "\(error)"])
                 ok = true  // a frame ZeroMQ refuses for good is logged, not retried forever
             }
-            if !ok { break }
-            let kind = backlogKinds[backlogHead]
-            if !kind.isEmpty {
-                counters.published[kind, default: 0] += 1
+            if !ok {
+                noteBlocked(now: now)
+                break
+            }
+            blockedSince = nil
+            if let topic = item.topic {
+                counters.published[item.kind, default: 0] += 1
+                replay.append(topic: topic, sequence: item.sequence, frame: item.frame, now: now)
                 sent += 1
             }
             backlogHead += 1
         }
         if backlogHead >= backlog.count {
             backlog.removeAll(keepingCapacity: backlog.capacity <= 65_536)
-            backlogKinds.removeAll(keepingCapacity: backlogKinds.capacity <= 65_536)
             backlogHead = 0
         } else if backlogHead > 65_536 {
             backlog.removeFirst(backlogHead)
-            backlogKinds.removeFirst(backlogHead)
             backlogHead = 0
         }
         return sent
@@ -233,8 +264,8 @@ final class MeshIO: @unchecked Sendable {
     /// Queues a frame on the XPUB behind everything already queued (order is kept).
     func publishLocally(_ body: MeshMessage.Body) {
         do {
-            backlog.append(try inbox.encodeLocally(body, origin: me.id, epoch: me.epoch, sequenced: true))
-            backlogKinds.append("")
+            let frame = try inbox.encodeLocally(body, origin: me.id, epoch: me.epoch, sequenced: true)
+            backlog.append(Outgoing(frame: frame, kind: "", topic: nil, sequence: 0))
         } catch {
             logger.error("could not encode \(body): \(error)")
         }

@@ -4,7 +4,7 @@ import ZeroMQ
 
 /// A request from Swift code to the member's I/O thread.
 enum MeshCommand: @unchecked Sendable {
-    case publish(frame: [UInt8], kind: String)
+    case publish(frame: [UInt8], kind: String, topic: Topic, sequence: UInt64)
     case subscribe(Topic)
     case unsubscribe(Topic)
     case barrier(peers: Set<String>?, completion: @Sendable (_ missing: [String]) -> Void)
@@ -110,7 +110,7 @@ final class MeshInbox: Sendable {
                 state.sequences[topic] = sequence - 1
                 return .failure(HubMeshError(code: .invalidName, message: "\(error)"))
             }
-            state.commands.append(.publish(frame: frame, kind: kind))
+            state.commands.append(.publish(frame: frame, kind: kind, topic: topic, sequence: sequence))
             state.pendingPublishes += 1
             let signal = state.sleeping
             state.sleeping = false

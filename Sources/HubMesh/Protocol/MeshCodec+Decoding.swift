@@ -130,6 +130,26 @@ extension MeshCodec {
         case Kind.bye:
             try expect(letter, Topic.Letter.bye, hub: hub, hubMessage: false)
             return .control(.bye)
+        case Kind.replayRequest, Kind.replayGone:
+            let letter2 = kind == Kind.replayRequest ? Topic.Letter.replayRequest : Topic.Letter.replayGone
+            try expect(letter, letter2, hub: hub, hubMessage: false)
+            let topicLength = Int(try reader.u32("replay topic length"))
+            let topic = try reader.bytes(topicLength, "replay topic")
+            let from = try reader.u64("replay from")
+            let to = try reader.u64("replay to")
+            guard from <= to, from > 0 else { throw MeshProtocolError(.badValue, "replay range \(from)...\(to) is empty or starts at 0") }
+            return .control(kind == Kind.replayRequest ? .replayRequest(topic: topic, range: from...to) : .replayGone(topic: topic, range: from...to))
+        case Kind.replayData:
+            try expect(letter, Topic.Letter.replayData, hub: hub, hubMessage: false)
+            let count = Int(try reader.u16("replayed frame count"))
+            guard count * 4 <= reader.remaining else { throw MeshProtocolError(.truncated, "replay data declares \(count) frames") }
+            var frames: [[UInt8]] = []
+            frames.reserveCapacity(count)
+            for _ in 0..<count {
+                let length = Int(try reader.u32("replayed frame length"))
+                frames.append(try reader.bytes(length, "replayed frame"))
+            }
+            return .control(.replayData(frames))
         default:
             throw MeshProtocolError(.unknownKind, "message kind \(kind) is unknown to mesh protocol v\(version)")
         }

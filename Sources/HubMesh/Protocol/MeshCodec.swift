@@ -21,6 +21,9 @@ public enum MeshCodec {
         static let heartbeat: UInt8 = 18
         static let barrierAck: UInt8 = 19
         static let bye: UInt8 = 20
+        static let replayRequest: UInt8 = 21
+        static let replayData: UInt8 = 22
+        static let replayGone: UInt8 = 23
     }
 
     /// The topic a message is published on.
@@ -51,6 +54,9 @@ public enum MeshCodec {
             case .welcome: return Topic(parts: [""], letter: Topic.Letter.welcome)
             case .heartbeat: return Topic(parts: [""], letter: Topic.Letter.heartbeat)
             case .bye: return Topic(parts: [""], letter: Topic.Letter.bye)
+            case .replayRequest: return Topic(parts: [""], letter: Topic.Letter.replayRequest)
+            case .replayData: return Topic(parts: [""], letter: Topic.Letter.replayData)
+            case .replayGone: return Topic(parts: [""], letter: Topic.Letter.replayGone)
             case .barrierAck(let member, let token):
                 try checkName(member, "member")
                 try checkName(token, "token")
@@ -109,6 +115,9 @@ public enum MeshCodec {
         case .control(.heartbeat): return Kind.heartbeat
         case .control(.barrierAck): return Kind.barrierAck
         case .control(.bye): return Kind.bye
+        case .control(.replayRequest): return Kind.replayRequest
+        case .control(.replayData): return Kind.replayData
+        case .control(.replayGone): return Kind.replayGone
         }
     }
 
@@ -144,7 +153,21 @@ public enum MeshCodec {
             for member in members { try encodeMember(member, into: &writer) }
         case .control(.barrierAck), .control(.bye):
             break
+        case .control(.replayRequest(let topic, let range)), .control(.replayGone(let topic, let range)):
+            try encodeBlob(topic, "replay topic", into: &writer)
+            writer.u64(range.lowerBound)
+            writer.u64(range.upperBound)
+        case .control(.replayData(let frames)):
+            guard frames.count <= Int(UInt16.max) else { throw MeshProtocolError(.tooLarge, "more than 65535 replayed frames") }
+            writer.u16(UInt16(frames.count))
+            for frame in frames { try encodeBlob(frame, "replayed frame", into: &writer) }
         }
+    }
+
+    static func encodeBlob(_ bytes: [UInt8], _ field: String, into writer: inout ByteWriter) throws(MeshProtocolError) {
+        guard bytes.count <= Int(UInt32.max) else { throw MeshProtocolError(.tooLarge, "\(field) over 4 GiB") }
+        writer.u32(UInt32(bytes.count))
+        writer.raw(bytes)
     }
 
     static func encodeList(_ list: [String], _ field: String, into writer: inout ByteWriter) throws(MeshProtocolError) {

@@ -11,6 +11,12 @@ public enum ControlMessage: Sendable, Equatable {
     case barrierAck(member: String, token: String)
     /// The sender is shutting down on purpose.
     case bye
+    /// A receiver saw a sequence gap on `topic` from the recipient and asks for `range` again.
+    case replayRequest(topic: [UInt8], range: ClosedRange<UInt64>)
+    /// The answer to a replay request: the original frames, in order.
+    case replayData([[UInt8]])
+    /// The answer to a replay request for messages no longer in the replay buffer: they are lost.
+    case replayGone(topic: [UInt8], range: ClosedRange<UInt64>)
 }
 
 /// The common header of every mesh message.

@@ -8,6 +8,9 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
     /// The topic bytes, NUL-terminated parts.
     public let bytes: [UInt8]
 
+    /// Wraps topic bytes as received.
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
     init(parts: [String], letter: UInt8) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(parts.reduce(4) { $0 + $1.utf8.count + 1 })
@@ -61,5 +64,8 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
         static let heartbeat = UInt8(ascii: "B")
         static let barrier = UInt8(ascii: "S")
         static let bye = UInt8(ascii: "X")
+        static let replayRequest = UInt8(ascii: "R")
+        static let replayData = UInt8(ascii: "D")
+        static let replayGone = UInt8(ascii: "L")
     }
 }

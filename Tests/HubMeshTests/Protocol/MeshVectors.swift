@@ -62,6 +62,27 @@ enum MeshVectors {
                 body: .control(.barrierAck(member: "node-a", token: "5-1")))
         ),
         ("bye", MeshMessage(header: MeshHeader(origin: "node-b", epoch: 99, sequence: 0, messageID: 5), body: .control(.bye))),
+        (
+            "replay-request",
+            MeshMessage(
+                header: MeshHeader(origin: "node-c", epoch: 6, sequence: 0, messageID: 3),
+                body: .control(.replayRequest(topic: Array("chat\0G\0room1\0".utf8), range: 40...41))
+            )
+        ),
+        (
+            "replay-data",
+            MeshMessage(
+                header: MeshHeader(origin: "node-a", epoch: 5, sequence: 0, messageID: 10),
+                body: .control(.replayData([Array("chat\0G\0room1\0".utf8) + [1, 2, 3], [9]]))
+            )
+        ),
+        (
+            "replay-gone",
+            MeshMessage(
+                header: MeshHeader(origin: "node-a", epoch: 5, sequence: 0, messageID: 11),
+                body: .control(.replayGone(topic: Array("chat\0G\0room1\0".utf8), range: 1...39))
+            )
+        ),
     ]
 
     static var fileURL: URL {

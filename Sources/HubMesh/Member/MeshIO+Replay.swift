@@ -1,0 +1,204 @@
+import Logging
+import ZeroMQ
+
+/// Repair of sequence gaps (receiver side), the replay buffer (origin side), and stall isolation.
+extension MeshIO {
+    // MARK: - Stalls
+
+    /// The XPUB refused a frame: a subscriber's pipe is full. If that lasts, fan-out turns lossy for a
+    /// while so the other members keep receiving; the stalled one repairs from the replay buffer.
+    func noteBlocked(now: ContinuousClock.Instant) {
+        guard let since = blockedSince else {
+            blockedSince = now
+            return
+        }
+        guard lossyUntil == nil, let stallTimeout = configuration.stallTimeout, since.duration(to: now) >= stallTimeout else { return }
+        do {
+            try publisher.setXPubNoDrop(false)
+        } catch {
+            logger.error("could not switch fan-out to lossy: \(error)")
+            return
+        }
+        lossyUntil = now.advanced(by: configuration.lossyPeriod)
+        counters.stalls += 1
+        logger.warning(
+            "a subscriber stopped reading: fan-out is lossy for a while so the others keep receiving; it will repair from the replay buffer",
+            metadata: ["hubmesh.blocked": "\(since.duration(to: now))", "hubmesh.lossy_for": "\(configuration.lossyPeriod)"]
+        )
+        events.yield(.stalled)
+    }
+
+    func checkLossy(now: ContinuousClock.Instant) {
+        guard let until = lossyUntil, now >= until else { return }
+        do {
+            try publisher.setXPubNoDrop(true)
+            lossyUntil = nil
+            blockedSince = nil
+            logger.info("fan-out is lossless again")
+        } catch {
+            logger.error("could not switch fan-out back to lossless: \(error)")
+        }
+    }
+
+    // MARK: - Receiving hub envelopes
+
+    /// Checks the sequence number of a received envelope and delivers it, holding it back while an
+    /// earlier gap on its topic is being repaired.
+    func receive(_ delivery: MeshDelivery, topic: [UInt8], epoch: UInt64, sequence: UInt64) {
+        let verdict = tracker.record(origin: delivery.origin, epoch: epoch, topic: topic, sequence: sequence)
+        let key = RepairKey(origin: delivery.origin, topic: topic)
+        switch verdict {
+        case .stale:
+            return
+        case .inOrder, .baseline:
+            if repairs.isEmpty || repairs[key] == nil {
+                deliver(delivery)
+            } else {
+                repairs[key]?.hold(delivery, sequence: sequence)
+                boundRepair(key)
+            }
+        case .gap(let range):
+            counters.gapsDetected += 1
+            guard configuration.replayCapacity > 0 || repairs[key] != nil else {
+                declareLost(origin: delivery.origin, topic: topic, ranges: [range])
+                deliver(delivery)
+                return
+            }
+            if repairs[key] == nil {
+                repairs[key] = TopicRepair(gap: range, message: delivery, sequence: sequence)
+            } else {
+                repairs[key]?.gap(range, message: delivery, sequence: sequence)
+            }
+            repairDeadlines[key] = clock.now.advanced(by: configuration.repairTimeout)
+            logger.info(
+                "sequence gap: asking the origin to replay",
+                metadata: ["hubmesh.origin": "\(delivery.origin)", "hubmesh.topic": "\(Self.topicName(topic))", "hubmesh.range": "\(range)"]
+            )
+            sendDirected(.control(.replayRequest(topic: topic, range: range)), toMember: delivery.origin)
+        }
+    }
+
+    func deliver(_ delivery: MeshDelivery) {
+        counters.received[delivery.envelope.kindName, default: 0] += 1
+        handlers[delivery.envelope.hub]?(delivery)
+    }
+
+    /// Keeps held-back messages bounded: past the limit the repair is given up.
+    func boundRepair(_ key: RepairKey) {
+        guard let repair = repairs[key], repair.heldCount > configuration.replayCapacity + Int(configuration.highWaterMark) else { return }
+        finishRepair(key, expired: true)
+    }
+
+    // MARK: - Origin side
+
+    func serveReplay(topic bytes: [UInt8], range: ClosedRange<UInt64>, to requester: String) {
+        counters.replaysServed += 1
+        let lookup = replay.frames(topic: Topic(bytes: bytes), range: range)
+        if let gone = lookup.gone {
+            logger.warning(
+                "replay requested for messages no longer in the replay buffer",
+                metadata: ["hubmesh.requester": "\(requester)", "hubmesh.topic": "\(Self.topicName(bytes))", "hubmesh.range": "\(gone)"]
+            )
+            sendDirected(.control(.replayGone(topic: bytes, range: gone)), toMember: requester)
+        }
+        var chunk: [[UInt8]] = []
+        var size = 0
+        for frame in lookup.frames {
+            chunk.append(frame)
+            size += frame.count
+            if chunk.count >= 2000 || size >= 1 << 20 {
+                sendDirected(.control(.replayData(chunk)), toMember: requester)
+                chunk.removeAll(keepingCapacity: true)
+                size = 0
+            }
+        }
+        if !chunk.isEmpty { sendDirected(.control(.replayData(chunk)), toMember: requester) }
+    }
+
+    // MARK: - Receiver side
+
+    func applyReplay(_ frames: [[UInt8]], from origin: String) {
+        var touched: Set<RepairKey> = []
+        for frame in frames {
+            let maxFrameSize = configuration.maxFrameSize
+            let result = frame.withUnsafeBytes { buffer in
+                Result { () throws(MeshProtocolError) -> DecodedFrame in
+                    let (message, topicLength) = try MeshCodec.decodeWithTopic(buffer, maxFrameSize: maxFrameSize)
+                    return DecodedFrame(message: message, topicLength: topicLength)
+                }
+            }
+            let decoded: DecodedFrame
+            do {
+                decoded = try result.get()
+            } catch {
+                counters.decodeErrors += 1
+                logger.warning("dropped an undecodable replayed frame from \(origin): \(error)")
+                continue
+            }
+            guard decoded.message.header.origin == origin, case .hub(let envelope) = decoded.message.body else { continue }
+            let key = RepairKey(origin: origin, topic: Array(frame.prefix(decoded.topicLength)))
+            if repairs[key]?.replayed(MeshDelivery(origin: origin, envelope: envelope), sequence: decoded.message.header.sequence) == true {
+                counters.messagesRepaired += 1
+                touched.insert(key)
+            }
+        }
+        for key in touched { drainRepair(key) }
+    }
+
+    func applyGone(topic: [UInt8], range: ClosedRange<UInt64>, from origin: String) {
+        let key = RepairKey(origin: origin, topic: topic)
+        guard let lost = repairs[key]?.gone(range), !lost.isEmpty else { return }
+        declareLost(origin: origin, topic: topic, ranges: lost)
+        drainRepair(key)
+    }
+
+    func drainRepair(_ key: RepairKey) {
+        guard var repair = repairs[key] else { return }
+        let ready = repair.drain()
+        let complete = repair.isComplete
+        repairs[key] = complete ? nil : repair
+        if complete {
+            repairDeadlines[key] = nil
+            counters.gapsRepaired += 1
+            logger.info("sequence gap repaired", metadata: ["hubmesh.origin": "\(key.origin)", "hubmesh.topic": "\(Self.topicName(key.topic))"])
+        }
+        for delivery in ready { deliver(delivery) }
+    }
+
+    func expireRepairs(now: ContinuousClock.Instant) {
+        for (key, deadline) in repairDeadlines where deadline <= now { finishRepair(key, expired: true) }
+    }
+
+    func finishRepair(_ key: RepairKey, expired: Bool) {
+        guard var repair = repairs.removeValue(forKey: key) else { return }
+        repairDeadlines[key] = nil
+        let (lost, deliver) = repair.expire()
+        if !lost.isEmpty {
+            logger.warning(
+                "no replay arrived in time", metadata: ["hubmesh.origin": "\(key.origin)", "hubmesh.topic": "\(Self.topicName(key.topic))"])
+            declareLost(origin: key.origin, topic: key.topic, ranges: lost)
+        }
+        for delivery in deliver { self.deliver(delivery) }
+    }
+
+    func declareLost(origin: String, topic: [UInt8], ranges: [ClosedRange<UInt64>]) {
+        let name = Self.topicName(topic)
+        for range in ranges {
+            counters.messagesLost += Int(range.upperBound - range.lowerBound + 1)
+            logger.error(
+                "messages lost",
+                metadata: ["hubmesh.origin": "\(origin)", "hubmesh.topic": "\(name)", "hubmesh.lost": "\(range.lowerBound)...\(range.upperBound)"]
+            )
+            events.yield(.gap(origin: origin, topic: name, range: range))
+        }
+    }
+
+    struct DecodedFrame {
+        var message: MeshMessage
+        var topicLength: Int
+    }
+
+    static func topicName(_ topic: [UInt8]) -> String {
+        String(decoding: topic.map { $0 == 0 ? UInt8(ascii: "|") : $0 }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,76 @@
+/// The recent messages an origin published, kept so receivers that missed some can ask for them again.
+///
+/// Bounded by a total frame count across topics and by age; the oldest frames go first. A pure value
+/// type over an injected clock.
+public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
+    /// What a lookup found.
+    public struct Lookup: Sendable, Equatable {
+        /// Frames for the sequence numbers still held, in order.
+        public var frames: [[UInt8]]
+        /// The leading part of the request no longer held (evicted), if any.
+        public var gone: ClosedRange<UInt64>?
+
+        /// Creates a lookup result.
+        public init(frames: [[UInt8]], gone: ClosedRange<UInt64>?) {
+            self.frames = frames
+            self.gone = gone
+        }
+    }
+
+    private struct Stored: Sendable {
+        var sequence: UInt64
+        var frame: [UInt8]
+    }
+
+    /// Frames kept at most, across all topics.
+    public let capacity: Int
+    /// Frames older than this are dropped.
+    public let maxAge: Duration
+    private var topics: [Topic: FIFO<Stored>] = [:]
+    private var order: FIFO<(topic: Topic, time: Instant)> = FIFO()
+
+    /// Creates an empty buffer.
+    public init(capacity: Int, maxAge: Duration) {
+        self.capacity = max(0, capacity)
+        self.maxAge = maxAge
+    }
+
+    /// Frames held now.
+    public var count: Int { order.count }
+
+    /// Keeps the frame published as `sequence` on `topic`.
+    public mutating func append(topic: Topic, sequence: UInt64, frame: [UInt8], now: Instant) {
+        guard capacity > 0 else { return }
+        topics[topic, default: FIFO()].append(Stored(sequence: sequence, frame: frame))
+        order.append((topic, now))
+        while order.count > capacity { dropOldest() }
+    }
+
+    /// Drops frames older than `maxAge`.
+    public mutating func evict(now: Instant) {
+        while let oldest = order.first, oldest.time.duration(to: now) > maxAge { dropOldest() }
+    }
+
+    private mutating func dropOldest() {
+        guard let oldest = order.popFirst() else { return }
+        topics[oldest.topic]?.removeFirst()
+        if topics[oldest.topic]?.isEmpty == true { topics[oldest.topic] = nil }
+    }
+
+    /// The frames for sequence numbers `range` of `topic`, and which leading part is gone.
+    public func frames(topic: Topic, range: ClosedRange<UInt64>) -> Lookup {
+        guard let stored = topics[topic], let first = stored.first, let last = stored.last else {
+            return Lookup(frames: [], gone: range)
+        }
+        var gone: ClosedRange<UInt64>?
+        if range.lowerBound < first.sequence {
+            gone = range.lowerBound...min(range.upperBound, first.sequence - 1)
+        }
+        let from = max(range.lowerBound, first.sequence)
+        let to = min(range.upperBound, last.sequence)
+        guard from <= to else { return Lookup(frames: [], gone: gone ?? range) }
+        // Sequence numbers of one topic are contiguous within an epoch: index by offset.
+        let start = Int(from - first.sequence)
+        return Lookup(frames: (start...(start + Int(to - from))).map { stored[$0].frame }, gone: gone)
+    }
+}

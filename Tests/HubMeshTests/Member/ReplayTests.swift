@@ -1,0 +1,67 @@
+import HubMesh
+import Testing
+
+@Suite("Replay buffer and gap repair")
+struct ReplayTests {
+    typealias Instant = StateMachineTests.TestInstant
+    static let topic = Topic.group(hub: "chat", group: "r")
+    static let t0 = Instant(offset: .zero)
+
+    @Test func replayBufferReturnsHeldFramesAndReportsEvictedOnes() {
+        var buffer = ReplayBuffer<Instant>(capacity: 5, maxAge: .seconds(10))
+        for sequence in UInt64(1)...8 { buffer.append(topic: Self.topic, sequence: sequence, frame: [UInt8(sequence)], now: Self.t0) }
+        #expect(buffer.count == 5)
+        let lookup = buffer.frames(topic: Self.topic, range: 2...6)
+        #expect(lookup.gone == 2...3)
+        #expect(lookup.frames == [[4], [5], [6]])
+        #expect(buffer.frames(topic: Topic.group(hub: "chat", group: "other"), range: 1...2).gone == 1...2)
+        buffer.evict(now: Self.t0.advanced(by: .seconds(11)))
+        #expect(buffer.count == 0)
+        #expect(buffer.frames(topic: Self.topic, range: 7...8) == .init(frames: [], gone: 7...8))
+    }
+
+    @Test func replayBufferCapacityIsSharedAcrossTopics() {
+        var buffer = ReplayBuffer<Instant>(capacity: 3, maxAge: .seconds(10))
+        let other = Topic.user(hub: "chat", user: "u")
+        buffer.append(topic: Self.topic, sequence: 1, frame: [1], now: Self.t0)
+        buffer.append(topic: other, sequence: 1, frame: [2], now: Self.t0)
+        buffer.append(topic: Self.topic, sequence: 2, frame: [3], now: Self.t0)
+        buffer.append(topic: other, sequence: 2, frame: [4], now: Self.t0)
+        #expect(buffer.frames(topic: Self.topic, range: 1...2) == .init(frames: [[3]], gone: 1...1))
+        #expect(buffer.frames(topic: other, range: 1...2) == .init(frames: [[2], [4]], gone: nil))
+    }
+
+    @Test func repairHoldsLaterMessagesUntilTheGapIsFilledThenDeliversInOrder() {
+        // Received 1, 2, then 6: 3...5 missing.
+        var repair = TopicRepair(gap: 3...5, message: "m6", sequence: 6)
+        repair.hold("m7", sequence: 7)
+        let early = repair.drain()
+        #expect(early.isEmpty, "nothing may overtake the gap")
+        let first = repair.replayed("m3", sequence: 3)
+        let duplicate = repair.replayed("m3", sequence: 3)
+        #expect(first)
+        #expect(!duplicate, "duplicates are refused")
+        let afterFirst = repair.drain()
+        #expect(afterFirst == ["m3"])
+        repair.replayed("m5", sequence: 5)
+        repair.replayed("m4", sequence: 4)
+        let rest = repair.drain()
+        #expect(rest == ["m4", "m5", "m6", "m7"])
+        #expect(repair.isComplete)
+    }
+
+    @Test func goneRangesAreSkippedAndReportedOnce() {
+        var repair = TopicRepair(gap: 10...19, message: "m20", sequence: 20)
+        repair.gap(22...23, message: "m24", sequence: 24)
+        let lost = repair.gone(10...14)
+        #expect(lost == [10...14])
+        for sequence in UInt64(15)...19 { repair.replayed("m\(sequence)", sequence: sequence) }
+        let delivered = repair.drain()
+        #expect(delivered == ["m15", "m16", "m17", "m18", "m19", "m20"])
+        #expect(!repair.isComplete)
+        let (expired, deliver) = repair.expire()
+        #expect(expired == [22...23])
+        #expect(deliver == ["m24"])
+        #expect(repair.isComplete)
+    }
+}
