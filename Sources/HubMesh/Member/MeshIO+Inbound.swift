@@ -28,6 +28,7 @@ extension MeshIO {
     }
 
     func drainSubscriber(budget: Int) {
+        lastHeardOrigin = nil
         for _ in 0..<budget {
             let received: Bool?
             do {
@@ -53,7 +54,11 @@ extension MeshIO {
             return
         }
         let header = decoded.message.header
-        handle(membership.heard(from: header.origin, epoch: header.epoch, now: clock.now))
+        // A sign of life; once per origin per drained batch is plenty.
+        if header.origin != lastHeardOrigin {
+            lastHeardOrigin = header.origin
+            handle(membership.heard(from: header.origin, epoch: header.epoch, now: clock.now))
+        }
         switch decoded.message.body {
         case .control(.barrierAck(let member, let token)):
             guard member == me.id else { return }

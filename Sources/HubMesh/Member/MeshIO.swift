@@ -29,6 +29,7 @@ final class MeshIO: @unchecked Sendable {
     let requests: AsyncStream<(origin: String, request: GroupManagement)>.Continuation
 
     var membership: Membership<ContinuousClock.Instant>
+    var lastHeardOrigin: String?
     var tracker = SequenceTracker()
     var counters = MeshCounters()
     var metrics = MeshMetrics()

@@ -27,6 +27,8 @@ public struct SequenceTracker: Sendable {
     }
 
     private var last: [Key: (epoch: UInt64, sequence: UInt64)] = [:]
+    /// The key of the previous record and where it lives: streams mostly repeat their topic.
+    private var cached: (key: Key, index: Dictionary<Key, (epoch: UInt64, sequence: UInt64)>.Index)?
 
     /// Creates an empty tracker.
     public init() {}
@@ -34,17 +36,29 @@ public struct SequenceTracker: Sendable {
     /// Records `sequence` on `topic` from `origin` in `epoch`.
     public mutating func record(origin: String, epoch: UInt64, topic: [UInt8], sequence: UInt64) -> Verdict {
         let key = Key(origin: origin, topic: topic)
-        guard let previous = last[key], previous.epoch == epoch else {
+        let index: Dictionary<Key, (epoch: UInt64, sequence: UInt64)>.Index
+        if let cached, cached.key.topic == topic, cached.key.origin == origin {
+            index = cached.index
+        } else if let found = last.index(forKey: key) {
+            index = found
+            cached = (key, found)
+        } else {
             last[key] = (epoch, sequence)
+            cached = nil  // inserting may move entries
+            return .baseline
+        }
+        let previous = last.values[index]
+        guard previous.epoch == epoch else {
+            last.values[index] = (epoch, sequence)
             return .baseline
         }
         let expected = previous.sequence &+ 1
         if sequence == expected {
-            last[key] = (epoch, sequence)
+            last.values[index] = (epoch, sequence)
             return .inOrder
         }
         if sequence > expected {
-            last[key] = (epoch, sequence)
+            last.values[index] = (epoch, sequence)
             return .gap(expected...(sequence - 1))
         }
         return .stale(expected: expected)
@@ -52,11 +66,13 @@ public struct SequenceTracker: Sendable {
 
     /// Forgets a topic (after unsubscribing: what is published meanwhile is not ours to miss).
     public mutating func forget(topic: [UInt8]) {
+        cached = nil
         last = last.filter { $0.key.topic != topic }
     }
 
     /// Forgets an origin (it left or restarted).
     public mutating func forget(origin: String) {
+        cached = nil
         last = last.filter { $0.key.origin != origin }
     }
 }

@@ -103,7 +103,10 @@ struct ByteReader {
     }
 
     static func utf8(_ bytes: UnsafeRawBufferPointer, _ field: String) throws(MeshProtocolError) -> String {
-        guard let string = String(validating: bytes, as: UTF8.self) else {
+        let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
+        // Names are nearly always ASCII: skip the generic validating initializer for them.
+        if !utf8.contains(where: { $0 >= 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
+        guard let string = String(validating: utf8, as: UTF8.self) else {
             throw MeshProtocolError(.badString, "\(field) is not valid UTF-8")
         }
         return string
