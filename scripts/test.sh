@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole HubMesh test suite: lint, Swift tests (unit, live processes), the Python binding,
-# the SignalR interop tests with third-party clients, and the Go binding. Installs what is missing.
+# the SignalR interop tests with third-party clients, the Go binding, and a fuzz smoke run of every
+# decoder. Installs what is missing.
 # Ends with one summary line: "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -92,6 +93,7 @@ else
     step python python_tests
     step interop interop_tests
     step go go_tests
+    step fuzz scripts/fuzz.sh --runs 20000 --seconds 30
 fi
 rm -rf "$logs"
 echo

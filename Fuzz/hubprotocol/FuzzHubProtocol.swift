@@ -1,0 +1,45 @@
+// libFuzzer entry for the SignalR protocol parsers: JSON and MessagePack hub protocols, their values,
+// and the handshake. The first input byte picks the parser; the rest is the input. Built by
+// scripts/fuzz.sh together with Sources/HubProtocol (one module), with -sanitize=fuzzer,address.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data, size > 0 else { return 0 }
+    let input = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
+    switch data[0] % 5 {
+    case 0: roundTrip(JSONHubProtocol(), input)
+    case 1: roundTrip(MessagePackHubProtocol(), input)
+    case 2: _ = try? HubValue(json: input)
+    case 3: _ = try? HubValue(messagePack: input)
+    default: handshake(input)
+    }
+    return 0
+}
+
+/// Decodes framed messages; whatever decodes must encode and decode again to the same messages.
+func roundTrip(_ codec: some HubProtocolCodec, _ input: [UInt8]) {
+    do {
+        let messages = try codec.decodeMessages(input, maxMessageSize: 1 << 16)
+        for message in messages {
+            guard let bytes = try? codec.encode(message), let again = try? codec.decodeMessages(bytes, maxMessageSize: 1 << 20) else {
+                fatalError("\(codec.name): a decoded message does not encode: \(message)")
+            }
+            precondition(again.count == 1, "\(codec.name): re-encoding produced \(again.count) messages")
+        }
+    } catch {
+        precondition(!error.message.isEmpty, "an error without a message")
+    }
+}
+
+/// Feeds the handshake in two reads split at a point taken from the input.
+func handshake(_ input: [UInt8]) {
+    var reader = HandshakeReader(maxSize: 4096)
+    let split = input.isEmpty ? 0 : Int(input[0]) % input.count
+    do {
+        if case .needMoreData = try reader.read(input[..<split]) {
+            _ = try reader.read(input[split...])
+        }
+    } catch {
+        precondition(!error.message.isEmpty, "an error without a message")
+    }
+}
