@@ -145,7 +145,11 @@ final class Console: Service {
                 } catch let error as HubMeshError {
                     Output.line("\(command) error \(error.code) \(error.message)")
                 }
-            case "all" where words.count >= 2:
+            case "addsend" where words.count == 4:
+                // Add, then publish to the group at once: the case the subscription barrier exists for.
+                try await manager.addToGroup(connectionID: words[1], group: words[2])
+                try await manager.sendGroup(words[2], Self.payload(words[3]), excluding: [])
+                Output.line("addsend ok")
                 try await manager.sendAll(Self.payload(words[1]), excluding: Self.list(words, 2))
                 Output.line("sent")
             case "group" where words.count >= 3:

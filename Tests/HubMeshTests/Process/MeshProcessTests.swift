@@ -147,6 +147,28 @@ struct MeshProcessTests {
         try await c.waitFor { $0 == "recv \(secondConnection) after-restart" }
     }
 
+    /// Once a remote group add is acked, a message the requester publishes in the same breath reaches
+    /// the new member, for 40 fresh groups in a row. (On loopback the subscription usually beats the
+    /// ack even without the subscription barrier; the barrier is what makes it a guarantee.)
+    @Test func aMessageSentRightAfterAGroupAddIsNeverLost() async throws {
+        let (a, endpointA) = try await MemberProcess.start(id: "a")
+        defer { a.stop() }
+        let (b, _) = try await MemberProcess.start(id: "b", join: [endpointA])
+        defer { b.stop() }
+        let (c, _) = try await MemberProcess.start(id: "c", join: [endpointA])
+        defer { c.stop() }
+        for member in [a, b, c] { try await waitForMembers(member, count: 2) }
+        let onB = try await b.connect()
+        for round in 1...40 {
+            // Added through c (routed to b, the owner, which acks), then published by c in the same breath.
+            _ = try await c.command("addsend \(onB) fresh\(round) from-c-\(round)", expect: "addsend ok")
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let received = Set(b.received(by: onB))
+        let lost = (1...40).filter { !received.contains("from-c-\($0)") }
+        #expect(lost.isEmpty, "lost right after the group add: rounds \(lost)")
+    }
+
     // MARK: - Helpers
 
     func waitForMembers(_ member: MemberProcess, count: Int) async throws {
