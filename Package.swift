@@ -130,6 +130,6 @@ let package = Package(
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol"]),
         .testTarget(name: "HubMeshTests", dependencies: ["HubMesh", "hubmesh-member"]),
         .testTarget(name: "HubServerTests", dependencies: ["HubServer", "hubmesh-node"], exclude: ["interop"]),
-        .testTarget(name: "HubGatewayTests", dependencies: ["HubGateway", "hubmesh-gateway"]),
+        .testTarget(name: "HubGatewayTests", dependencies: ["HubGateway", "hubmesh-gateway", "HubMesh", "HubProtocol", "ZeroMQ"]),
     ]
 )

@@ -1,0 +1,211 @@
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// The ingress thread: the only code that touches the ROUTER socket.
+///
+/// Receive a message → decode and validate → publish (blocking while the mesh is behind) → reply.
+/// One request at a time, so replies to each client leave in request order and nothing is read
+/// while the mesh pushes back. The socket is created and bound on the initializing thread and handed
+/// to the ingress thread when it starts (thread start is a full memory barrier); after that only
+/// ``stop()`` is called from elsewhere.
+final class IngressLoop: @unchecked Sendable {
+    /// The endpoint as bound (with the port chosen for port 0).
+    let endpoint: String
+    private let context: Context
+    private let router: Socket
+    private let wake: WakeUp
+    private let processor: RequestProcessor
+    private let logger: Logger
+    private let maxFrameBytes: Int
+    private let stopRequested = Atomic<Bool>(false)
+
+    // Owned by the ingress thread.
+    private var decoder: RequestDecoder
+    private var backlog: ReplyBacklog
+    private var client: [UInt8] = []
+    private var replyBytes: [UInt8] = []
+
+    init(configuration: GatewayConfiguration, endpoint: String, processor: RequestProcessor, logger: Logger) throws(GatewayError) {
+        let limits = configuration.limits
+        self.processor = processor
+        self.logger = logger
+        maxFrameBytes = limits.maxFrameBytes
+        decoder = RequestDecoder(options: configuration.decoderOptions(pipeline: false))
+        backlog = ReplyBacklog(limit: limits.replyBacklogLimit)
+        let bindEndpoint = Self.bindable(endpoint)
+        do {
+            context = try Context()
+            wake = try WakeUp()
+            router = try Socket(context, type: .router)
+            try router.setRouterMandatory(true)
+            try router.setReceiveHighWaterMark(limits.receiveHighWaterMark)
+            try router.setSendHighWaterMark(limits.sendHighWaterMark)
+            try router.setMaxMessageSize(Int64(limits.maxMessageBytes))
+            try router.setLinger(milliseconds: 1000)
+        } catch {
+            throw GatewayError(code: .configuration, message: "could not create the ingress socket: \(error.message)")
+        }
+        do {
+            self.endpoint = try router.bind(bindEndpoint)
+        } catch {
+            throw GatewayError(
+                code: .bind, message: "cannot bind the ingress endpoint \(endpoint): \(Self.describe(error)); choose another with --ingress")
+        }
+    }
+
+    /// `tcp://host:0` means "any free port" (ZeroMQ spells it `*`).
+    static func bindable(_ endpoint: String) -> String {
+        endpoint.hasSuffix(":0") ? String(endpoint.dropLast()) + "*" : endpoint
+    }
+
+    /// A bind failure in words (avoiding libzmq's wording, which scripts waiting for "ready" might match).
+    static func describe(_ error: ZMQError) -> String {
+        switch error.code {
+        case .addressInUse: return "the address is in use by another process"
+        case .invalidArgument, .protocolNotSupported: return "not a valid ZeroMQ endpoint such as tcp://127.0.0.1:7000"
+        default: return "\(error.code) (errno \(error.errno))"
+        }
+    }
+
+    /// Asks the thread to stop: it answers what is queued with `unavailable`, flushes replies and closes.
+    func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        wake.signal()
+    }
+
+    /// Runs on the ingress thread until ``stop()``.
+    func run() {
+        let poller = Poller()
+        poller.add(router)
+        poller.add(fileDescriptor: wake.fileDescriptor)
+        logger.info("ingress serving", metadata: ["hubmesh.gateway.ingress": "\(endpoint)"])
+        while !stopRequested.load(ordering: .acquiring) {
+            do {
+                try poller.poll(timeoutMilliseconds: backlog.isEmpty ? 100 : 2)
+            } catch {
+                logger.error("ingress poll failed; the ingress stops", metadata: ["hubmesh.gateway.error": "\(error)"])
+                break
+            }
+            if poller.readyEvents(at: 1).contains(.readable) { wake.drain() }
+            guard drain(budget: 4096) else { break }
+            if !backlog.isEmpty { flushBacklog() }
+        }
+        // Stopping: the state is `stopping`, so whatever is still queued is answered `unavailable`.
+        _ = drain(budget: 100_000)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(1))
+        while !backlog.isEmpty && ContinuousClock.now < deadline {
+            flushBacklog()
+            if !backlog.isEmpty { _ = try? poller.poll(timeoutMilliseconds: 5) }
+        }
+        router.close()
+        logger.info("ingress closed", metadata: ["hubmesh.gateway.ingress": "\(endpoint)"])
+    }
+
+    /// Handles up to `budget` queued messages. Returns `false` if the socket failed.
+    private func drain(budget: Int) -> Bool {
+        var remaining = budget
+        while remaining > 0 {
+            do {
+                guard try handleOne() else { return true }
+            } catch {
+                logger.error("ingress receive failed; the ingress stops", metadata: ["hubmesh.gateway.error": "\(error)"])
+                return false
+            }
+            remaining -= 1
+        }
+        return true
+    }
+
+    /// Receives one message, if any, and answers it. Returns `false` when nothing was waiting.
+    private func handleOne() throws -> Bool {
+        guard
+            let more = try router.receive(
+                dontWait: true,
+                { bytes, more in
+                    client.removeAll(keepingCapacity: true)
+                    client.appendBytes(bytes)
+                    return more
+                })
+        else { return false }
+        processor.metrics.routerFrames.increment()
+        guard more else { return true }  // a routing id alone: DEALER and REQ peers never send that
+        var firstEmpty = false
+        var oversize = false
+        var hasMore = false
+        var decoded =
+            try router.receive { bytes, more -> DecodedFrame? in
+                if !more { return decoder.decode(bytes) }
+                firstEmpty = bytes.isEmpty
+                oversize = bytes.count > maxFrameBytes
+                hasMore = true
+                return nil
+            } ?? nil
+        var delimiter = false
+        if decoded == nil && hasMore {
+            var frames = 2
+            decoded =
+                try router.receive { bytes, more -> DecodedFrame? in
+                    hasMore = more
+                    guard firstEmpty && !more else {
+                        oversize = oversize || bytes.count > maxFrameBytes
+                        return nil
+                    }
+                    delimiter = true
+                    return decoder.decode(bytes)
+                } ?? nil
+            while hasMore {
+                frames += 1
+                _ = try router.receive { bytes, more in
+                    hasMore = more
+                    oversize = oversize || bytes.count > maxFrameBytes
+                }
+            }
+            if decoded == nil {
+                decoded =
+                    oversize
+                    ? .refused(nil, .tooLarge, "a frame of this \(frames)-frame message is over \(maxFrameBytes) bytes; send one request per frame")
+                    : .refused(nil, .badRequest, "a request is one frame, or an empty delimiter frame and one frame (REQ); got \(frames) frames")
+            }
+        }
+        guard let decoded else { return true }
+        let reply = processor.process(decoded)
+        replyBytes.removeAll(keepingCapacity: true)
+        reply.encode(into: &replyBytes)
+        send(ReplyBacklog.Pending(delimiter: delimiter, bytes: replyBytes))
+        return true
+    }
+
+    /// Sends a reply to the current client now, or queues it behind the client's backlog.
+    private func send(_ pending: ReplyBacklog.Pending) {
+        if backlog.isEmpty || !backlog.has(client) {
+            switch trySend(client, pending) {
+            case true?, nil: return  // sent, or the client is gone
+            case false?: break  // its queue is full: keep the reply, in order
+            }
+        }
+        if !backlog.append(pending, for: client) {
+            logger.warning("a client does not read its replies; reply dropped", metadata: ["hubmesh.gateway.backlog": "\(backlog.limit)"])
+        }
+    }
+
+    /// `true` sent, `false` the client's queue is full, `nil` the client is gone.
+    private func trySend(_ client: [UInt8], _ pending: ReplyBacklog.Pending) -> Bool? {
+        do {
+            guard try router.send(client, more: true, dontWait: true) else { return false }
+            if pending.delimiter { try router.send([], more: true) }
+            try router.send(pending.bytes)
+            return true
+        } catch {
+            if error.code != .hostUnreachable {
+                logger.warning("sending a reply failed", metadata: ["hubmesh.gateway.error": "\(error)"])
+            }
+            return nil
+        }
+    }
+
+    private func flushBacklog() {
+        let dropped = backlog.flush { client, pending in trySend(client, pending) }
+        if dropped > 0 { logger.debug("\(dropped) replies dropped: their client is gone") }
+    }
+}

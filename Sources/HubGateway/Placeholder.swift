@@ -1,1 +1,0 @@
-// HubGateway: work in progress.

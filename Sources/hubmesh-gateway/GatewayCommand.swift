@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import HubGateway
+import Logging
+import ServiceLifecycle
+
+/// `hubmesh-gateway`: publish hub messages into a HubMesh mesh from any language, over a ZeroMQ
+/// ROUTER or NDJSON on stdin. Thin: flags → ``GatewayConfiguration`` → ``Gateway``.
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hubmesh-gateway",
+        abstract: "Publish SignalR hub messages into a HubMesh mesh from any language.",
+        discussion: [
+            "Clients connect a ZeroMQ DEALER to the ingress ROUTER and send one JSON request per frame (docs/gateway-protocol.md), "
+                + #"for example {"v":1,"id":"1","kind":"group","hub":"chat","group":"room-1","method":"newMessage","arguments":["bob","hi"]}, "#
+                + #"and get one reply each, in order, once the mesh accepted the message: {"id":"1","ok":true}."#,
+            "With --stdin the gateway reads NDJSON requests from standard input instead (\"v\" optional) and writes one reply line per "
+                + "input line to standard output; it exits 0 at end of input. With --stdin and no --ingress, no ROUTER is bound.",
+            "Once it serves, the gateway prints a line with the word \"ready\" and its endpoints: on standard output, or on standard "
+                + "error with --stdin. Logs go to standard error. SIGINT and SIGTERM stop it gracefully: queued requests are answered "
+                + "\"unavailable\" and accepted messages are flushed to the mesh.",
+        ].joined(separator: "\n\n")
+    )
+
+    @Option(help: "The ROUTER endpoint clients connect to; port 0 picks a free port. (default: tcp://127.0.0.1:7000, none with --stdin)")
+    var ingress: String?
+
+    @Option(help: "This gateway's mesh ROUTER endpoint (its PUB binds port + 1); port 0 picks free ports.")
+    var mesh: String = "tcp://127.0.0.1:6100"
+
+    @Option(help: "The mesh endpoint of an existing member to join through (repeatable).")
+    var join: [String] = []
+
+    @Option(help: "Declare a hub (repeatable); requests for other hubs get unknown_hub. Default: any hub.")
+    var hub: [String] = []
+
+    @Option(help: "The gateway's member id (1–64 of A–Z a–z 0–9 _ -). Default: gateway- and random characters.")
+    var id: String?
+
+    @Flag(help: "Pipeline mode: read NDJSON requests from stdin, write one reply line each to stdout.")
+    var stdin = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "The largest request frame (or line) in bytes.")
+    var maxFrameBytes: Int = 65_536
+
+    @Option(help: "The most items in a batch.")
+    var maxBatchItems: Int = 1000
+
+    @Option(help: "How long an idempotency key is remembered, in seconds.")
+    var idempotencySeconds: Int = 300
+
+    @Option(help: "The most idempotency keys remembered.")
+    var idempotencyKeys: Int = 100_000
+
+    @Option(help: "Seconds to wait for the join before warning (or, with --stdin, giving up).")
+    var joinTimeout: Int = 15
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        guard maxFrameBytes > 0, maxBatchItems > 0, idempotencySeconds > 0, idempotencyKeys > 0, joinTimeout > 0 else {
+            throw ValidationError("limits must be positive")
+        }
+    }
+
+    func run() async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "hubmesh.gateway")
+        let gateway: Gateway
+        do {
+            gateway = try Gateway(configuration: makeConfiguration(), logger: logger)
+        } catch {
+            Self.report("\(error)")
+            throw ExitCode.failure
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: gateway)]
+        if stdin {
+            services.append(.init(service: gateway.pipeline(), successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        do {
+            try await withThrowingDiscardingTaskGroup { tasks in
+                tasks.addTask { try await group.run() }
+                tasks.addTask { if await gateway.waitUntilReady() { announce(gateway) } }
+            }
+        } catch {
+            Self.report("\(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    func makeConfiguration() -> GatewayConfiguration {
+        GatewayConfiguration(
+            ingressEndpoint: ingress ?? (stdin ? nil : "tcp://127.0.0.1:7000"),
+            meshEndpoint: mesh,
+            join: join,
+            memberID: id ?? "gateway-" + String((0..<6).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement()! }),
+            hubs: Set(hub),
+            limits: .init(maxFrameBytes: maxFrameBytes, maxBatchItems: maxBatchItems),
+            idempotency: .init(ttl: .seconds(idempotencySeconds), maxKeys: idempotencyKeys),
+            joinTimeout: .seconds(joinTimeout)
+        )
+    }
+
+    /// The line scripts and tests wait for: stdout, or stderr in pipeline mode (stdout holds replies there).
+    func announce(_ gateway: Gateway) {
+        var line = "hubmesh-gateway ready"
+        if let ingress = gateway.ingressEndpoint { line += " ingress=\(ingress)" }
+        line += " mesh=\(gateway.meshEndpoint) member=\(gateway.member.id)"
+        if stdin { line += " (pipeline mode: reading stdin)" }
+        let handle = stdin ? FileHandle.standardError : FileHandle.standardOutput
+        handle.write(Data((line + "\n").utf8))
+    }
+
+    static func report(_ message: String) {
+        FileHandle.standardError.write(Data("hubmesh-gateway: error: \(message)\n".utf8))
+    }
+}
