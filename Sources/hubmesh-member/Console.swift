@@ -150,6 +150,7 @@ final class Console: Service {
                 try await manager.addToGroup(connectionID: words[1], group: words[2])
                 try await manager.sendGroup(words[2], Self.payload(words[3]), excluding: [])
                 Output.line("addsend ok")
+            case "all" where words.count >= 2:
                 try await manager.sendAll(Self.payload(words[1]), excluding: Self.list(words, 2))
                 Output.line("sent")
             case "group" where words.count >= 3:

@@ -24,6 +24,7 @@ extension MeshIO {
             // Everything the subscriber subscribed before this token is active on our XPUB now; the
             // answer is queued behind all data already queued, so it arrives after it.
             publishLocally(.control(.barrierAck(member: member, token: token)))
+            if peersSubscribedToMe.insert(member).inserted, !joined { checkJoinComplete(now: clock.now) }
         }
     }
 

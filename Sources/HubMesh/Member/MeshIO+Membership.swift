@@ -10,7 +10,8 @@ extension MeshIO {
                 logger.info("member joined", metadata: ["hubmesh.member": "\(info.id)", "hubmesh.endpoint": "\(info.routerEndpoint)"])
                 events.yield(.memberJoined(info))
                 sendDirected(.control(.hello(me)), toMember: info.id)
-                if joined { startBarrier(peers: [info.id]) { _ in } }
+                // Lets the new peer see our subscriptions are active on its PUB (it waits for that to join).
+                startBarrier(peers: [info.id]) { _ in }
             case .restarted(let old, let new):
                 if old.routerEndpoint != new.routerEndpoint || old.publishEndpoint != new.publishEndpoint {
                     disconnect(from: old)
@@ -18,6 +19,7 @@ extension MeshIO {
                 }
                 tracker.forget(origin: new.id)
                 failRequests(to: new.id, HubMeshError(code: .memberDead, message: "member \(new.id) restarted before answering"))
+                peersSubscribedToMe.remove(new.id)
                 logger.info("member restarted and rejoined", metadata: ["hubmesh.member": "\(new.id)"])
                 events.yield(.memberRestarted(new))
                 sendDirected(.control(.hello(me)), toMember: new.id)
@@ -109,20 +111,36 @@ extension MeshIO {
         checkJoined()
     }
 
+    /// Joining has two halves: our subscriptions active at every peer (our barrier), and every peer's
+    /// subscriptions active on our PUB (their barriers seen on our XPUB). Only then is nothing we
+    /// publish, and nothing they publish, lost to a slow joiner.
     func checkJoined() {
-        guard !joined, unansweredSeeds.isEmpty else { return }
+        guard !joined, unansweredSeeds.isEmpty, ownBarrierDoneAt == nil else { return }
         startBarrier(peers: membership.alivePeerIDs) { [weak self] missing in
             guard let self else { return }
-            self.joined = true
-            let members = self.membership.aliveMembers.map(\.id)
-            if missing.isEmpty {
-                self.logger.info("joined the mesh", metadata: ["hubmesh.members": "\(members)"])
-            } else {
-                self.logger.warning("joined the mesh, but these members did not confirm subscriptions: \(missing)")
+            if !missing.isEmpty {
+                self.logger.warning("these members did not confirm our subscriptions in time: \(missing)")
             }
-            self.events.yield(.joined(members: members))
-            self.publishSnapshot()
+            self.ownBarrierDoneAt = self.clock.now
+            self.checkJoinComplete(now: self.clock.now)
         }
+    }
+
+    /// Completes the join once every alive peer subscribed to us, or after the barrier timeout.
+    func checkJoinComplete(now: ContinuousClock.Instant) {
+        guard !joined, let doneAt = ownBarrierDoneAt else { return }
+        let waiting = membership.alivePeerIDs.subtracting(peersSubscribedToMe)
+        let timedOut = doneAt.duration(to: now) >= configuration.barrierTimeout
+        guard waiting.isEmpty || timedOut else { return }
+        joined = true
+        let members = membership.aliveMembers.map(\.id)
+        if waiting.isEmpty {
+            logger.info("joined the mesh", metadata: ["hubmesh.members": "\(members)"])
+        } else {
+            logger.warning("joined the mesh, but these members have not subscribed to us yet: \(waiting.sorted())")
+        }
+        events.yield(.joined(members: members))
+        publishSnapshot()
     }
 
     // MARK: - Barriers
@@ -217,6 +235,7 @@ extension MeshIO {
             )
         }
         checkLossy(now: now)
+        if !joined && ownBarrierDoneAt != nil { checkJoinComplete(now: now) }
         if !repairDeadlines.isEmpty { expireRepairs(now: now) }
         if now >= nextSnapshot {
             nextSnapshot = now.advanced(by: .milliseconds(100))

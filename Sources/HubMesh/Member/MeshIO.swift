@@ -51,7 +51,10 @@ final class MeshIO: @unchecked Sendable {
     var barrierCounter: UInt64 = 0
     var pending: [UInt64: PendingRequest] = [:]
     var ackCounter: UInt64 = 0
-    var joinBarrierDone = false
+    /// When our own join barrier completed (our subscriptions are active at every peer).
+    var ownBarrierDoneAt: ContinuousClock.Instant?
+    /// Peers whose barrier subscriptions reached our XPUB: their subscriptions to us are active.
+    var peersSubscribedToMe: Set<String> = []
     var joined = false
     var nextHeartbeat: ContinuousClock.Instant
     var nextSnapshot: ContinuousClock.Instant

@@ -254,7 +254,7 @@ public final class MeshMember: Service, Sendable {
     /// - Returns: whether it joined.
     public func waitUntilJoined(timeout: Duration = .seconds(10)) async -> Bool {
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline, !Task.isCancelled {
             if snapshot.joined { return true }
             try? await Task.sleep(for: .milliseconds(20))
         }

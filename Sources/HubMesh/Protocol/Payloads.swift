@@ -27,7 +27,9 @@ public struct Payloads: Sendable, Equatable, Hashable {
 
     /// Creates payloads from entries (sorted here).
     public init(entries: [Entry]) {
-        self.entries = entries.sorted { $0.name < $1.name }
+        // Callers usually pass them sorted already (json < messagepack): skip the sort then.
+        let sorted = zip(entries, entries.dropFirst()).allSatisfy { $0.name < $1.name }
+        self.entries = sorted ? entries : entries.sorted { $0.name < $1.name }
     }
 
     /// The bytes for a protocol, if present.
