@@ -280,7 +280,7 @@ final class MeshIO: @unchecked Sendable {
         for peer in membership.alivePeerIDs { sendDirected(.control(.bye), toMember: peer) }
         let deadline = clock.now.advanced(by: .seconds(2))
         while backlogHead < backlog.count && clock.now < deadline {
-            if flushBacklog() == 0 { try? poller.poll(timeoutMilliseconds: 5) }
+            if flushBacklog() == 0 { _ = try? poller.poll(timeoutMilliseconds: 5) }
         }
         if backlogHead < backlog.count {
             logger.warning("stopping with \(backlog.count - backlogHead) envelopes not handed to ZeroMQ")
