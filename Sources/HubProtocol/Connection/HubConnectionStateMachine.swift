@@ -7,7 +7,7 @@
 ///
 /// **Life.** ``State/awaitingHandshake`` → ``State/connected`` → ``State/closed``:
 /// - the handshake must arrive within `handshakeTimeout`; a bad one (bad JSON, unknown protocol,
-///   version other than 1 or 2, too large) is answered with `{"error":…}` and the connection closes;
+///   version other than 0, 1 or 2, too large) is answered with `{"error":…}` and the connection closes;
 /// - once connected, bytes are split into messages with the protocol's ``HubMessageReader``;
 ///   malformed or oversized input closes the connection with a `Close` message carrying the error;
 /// - a `Ping` is sent when nothing was sent for `keepAliveInterval` (report every write of your own
@@ -60,7 +60,7 @@ public struct HubConnectionStateMachine<Instant: InstantProtocol>: Sendable wher
         return nil
     }
 
-    /// The protocol version the client asked for (1 or 2), once connected.
+    /// The protocol version the client asked for (0, 1 or 2), once connected.
     public var protocolVersion: Int? {
         if case .connected(let connected) = phase { return connected.version }
         return nil

@@ -27,7 +27,7 @@ public struct HubProtocolError: Error, Sendable, Hashable, CustomStringConvertib
         case invalidHandshake
         /// The client asked for a hub protocol this server does not speak.
         case unsupportedProtocol
-        /// The client asked for a protocol version other than 1 or 2.
+        /// The client asked for a protocol version other than 0, 1 or 2.
         case unsupportedProtocolVersion
         /// The client did not complete the handshake in time.
         case handshakeTimeout

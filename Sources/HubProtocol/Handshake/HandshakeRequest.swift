@@ -3,8 +3,9 @@
 /// It is always JSON, whatever protocol it asks for. Use ``HandshakeReader`` to collect it from
 /// the transport, then ``resolveProtocol(among:)`` to pick the codec.
 public struct HandshakeRequest: Sendable, Hashable {
-    /// The protocol versions a server accepts: 1 (the spec) and 2 (.NET 8+ clients, stateful reconnect).
-    public static let supportedVersions: ClosedRange<Int> = 1...2
+    /// The protocol versions a server accepts: 1 (the spec), 2 (.NET 8+ clients, stateful reconnect),
+    /// and 0, which older clients such as Python's signalrcore 1.0 send and ASP.NET Core accepts too.
+    public static let supportedVersions: ClosedRange<Int> = 0...2
 
     /// The requested hub protocol name.
     public var protocolName: String
@@ -42,7 +43,7 @@ public struct HandshakeRequest: Sendable, Hashable {
         guard let supported = Int(exactly: version), Self.supportedVersions.contains(supported) else {
             throw HubProtocolError(
                 code: .unsupportedProtocolVersion,
-                message: "The server does not support version \(version) of the '\(protocolName)' protocol; use version 1 or 2"
+                message: "The server does not support version \(version) of the '\(protocolName)' protocol; use version 0, 1 or 2"
             )
         }
         self.init(protocolName: protocolName, version: supported)

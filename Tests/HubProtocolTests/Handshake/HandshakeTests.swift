@@ -4,11 +4,12 @@ import Testing
 
 @Suite("Handshake")
 struct HandshakeTests {
-    @Test("versions 1 and 2 of both protocols are accepted")
+    @Test("versions 0, 1 and 2 of both protocols are accepted")
     func accepted() throws {
         for (text, name, version) in [
             (#"{"protocol":"json","version":1}"#, "json", 1), (#"{"protocol":"messagepack","version":2}"#, "messagepack", 2),
             (#" { "version" : 2 , "protocol" : "json" , "extra": [1] } "#, "json", 2),
+            (#"{"protocol":"json","version":0}"#, "json", 0),
         ] {
             var reader = HandshakeReader()
             let outcome = try reader.read(record(text))
@@ -58,12 +59,12 @@ struct HandshakeTests {
         #expect(capturedError { try reader.read(hex("02 91 06 1e")) }?.code == .invalidHandshake)
     }
 
-    @Test("versions other than 1 and 2 are rejected", arguments: [0, 3, -1, 100])
+    @Test("versions other than 0, 1 and 2 are rejected", arguments: [3, -1, 100])
     func versions(_ version: Int) {
         var reader = HandshakeReader()
         let error = capturedError { try reader.read(record(#"{"protocol":"json","version":\#(version)}"#)) }
         #expect(error?.code == .unsupportedProtocolVersion)
-        #expect(error?.message == "The server does not support version \(version) of the 'json' protocol; use version 1 or 2")
+        #expect(error?.message == "The server does not support version \(version) of the 'json' protocol; use version 0, 1 or 2")
     }
 
     @Test("unknown protocols are rejected, names are case-sensitive")

@@ -1,1 +1,0 @@
-// HubServer: work in progress.

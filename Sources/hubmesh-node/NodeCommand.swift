@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import HubServer
+
+/// `hubmesh-node`: a standalone SignalR hub node in a HubMesh mesh. Thin: it turns flags into a
+/// ``NodeConfiguration`` and calls ``HubNode/run(_:logger:gracefulShutdownSignals:output:)``.
+@main
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hubmesh-node",
+        abstract: "A SignalR-compatible hub node that scales out over a ZeroMQ mesh.",
+        discussion: "Prints 'ready node=… http=… mesh=…' on stdout once it serves; logs go to stderr. SIGINT/SIGTERM stop it gracefully."
+    )
+
+    @Option(help: "HTTP and WebSocket address, host:port (port 0 picks a free one).")
+    var http = "127.0.0.1:5000"
+
+    @Option(help: "Mesh ROUTER endpoint; the PUB socket takes the next port (port 0 picks free ones).")
+    var mesh = "tcp://127.0.0.1:6000"
+
+    @Option(help: "Mesh endpoint of an existing member to join (repeatable).")
+    var join: [String] = []
+
+    @Option(help: "A hub to serve, with JoinGroup and LeaveGroup (repeatable; default: chat).")
+    var hub: [String] = []
+
+    @Option(help: "This node's member id (A–Z a–z 0–9 _ -); default: random.")
+    var id: String?
+
+    @Option(help: "HMAC secret verifying bearer JWTs (HS256). Also read from HUBMESH_JWT_SECRET.")
+    var jwtSecret: String?
+
+    @Option(help: "PEM file of the RSA or EC P-256 public key verifying bearer JWTs (RS256/ES256).")
+    var jwtPublicKeyFile: String?
+
+    @Flag(help: "Refuse negotiate and WebSocket requests without a valid bearer token (401).")
+    var requireAuth = false
+
+    @Option(help: "Who may JoinGroup: open (anyone) or claim (only groups in the token's 'groups' claim).")
+    var groupPermission: GroupPermission = .open
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    @Option(name: .customLong("static"), help: "Serve the files of this folder at / (for example Examples/chat).")
+    var staticDirectory: String?
+
+    @Flag(help: "Add the example chat hub methods (JoinRoom, LeaveRoom, SendMessage) to the hub 'chat'.")
+    var chat = false
+
+    @Flag(help: "Serve the hub 'test' (Echo, Add, SendToUser, ...). For tests only: any client can message any user.")
+    var testHub = false
+
+    @Option(help: "Send a Ping after this many milliseconds without sending (default 15000).")
+    var keepAliveMs = 15_000
+
+    @Option(help: "Close a client silent for this many milliseconds (default 30000).")
+    var clientTimeoutMs = 30_000
+
+    @Option(help: "Close a client whose handshake takes longer (default 15000).")
+    var handshakeTimeoutMs = 15_000
+
+    @Option(help: "Largest message accepted from a client, in bytes (default 32768).")
+    var maxMessageSize = HubMessageReaderDefaults.maxMessageSize
+
+    @Option(help: "Bytes of messages that may wait for a slow client before it is closed (default 1 MiB).")
+    var maxBufferedBytes = 1 << 20
+
+    @Flag(help: "Send the message of every hub method error to clients (default: only deliberate ones).")
+    var detailedErrors = false
+
+    func run() async throws {
+        var configuration = try makeConfiguration()
+        do {
+            configuration.metrics = try HubNode.bootstrap(logLevel: logLevel)
+            try await HubNode.run(configuration)
+        } catch let error as HubServerError where error.code == .configuration {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func makeConfiguration() throws -> NodeConfiguration {
+        guard [keepAliveMs, clientTimeoutMs, handshakeTimeoutMs, maxMessageSize, maxBufferedBytes].allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("timeouts and sizes must be positive")
+        }
+        var key: AuthConfiguration.Key?
+        if let secret = jwtSecret ?? ProcessInfo.processInfo.environment["HUBMESH_JWT_SECRET"], !secret.isEmpty {
+            key = .secret(secret)
+        }
+        if let path = jwtPublicKeyFile {
+            guard key == nil else { throw ValidationError("use --jwt-secret or --jwt-public-key-file, not both") }
+            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("cannot read the public key file '\(path)'")
+            }
+            key = .publicKeyPEM(pem)
+        }
+        return NodeConfiguration(
+            id: id,
+            http: http,
+            mesh: mesh,
+            join: join,
+            hubs: hub.isEmpty ? ["chat"] : hub,
+            chat: chat,
+            testHub: testHub,
+            groupPermission: groupPermission,
+            auth: AuthConfiguration(key: key, required: requireAuth),
+            session: SessionConfiguration(
+                connection: HubConnectionConfiguration(
+                    handshakeTimeout: .milliseconds(handshakeTimeoutMs),
+                    keepAliveInterval: .milliseconds(keepAliveMs),
+                    clientTimeout: .milliseconds(clientTimeoutMs),
+                    maxMessageSize: maxMessageSize
+                ),
+                maxBufferedBytes: maxBufferedBytes
+            ),
+            staticDirectory: staticDirectory,
+            detailedErrors: detailedErrors
+        )
+    }
+}
+
+extension GroupPermission: ExpressibleByArgument {}
