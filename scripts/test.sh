@@ -52,9 +52,11 @@ count() {  # prints "passed failed skipped" parsed from a runner's output
 lint() {
     swift format lint --strict -r Sources Tests || return 1
     (cd Bindings/python && ../../.venv/bin/ruff check . && ../../.venv/bin/ruff format --check . && ../../.venv/bin/mypy) || return 1
-    local unformatted; unformatted=$(gofmt -l Bindings/go Examples/go)
+    (cd Tests/HubServerTests/interop && ../../../.venv/bin/ruff check . && ../../../.venv/bin/ruff format --check .) || return 1
+    local unformatted; unformatted=$(gofmt -l Bindings/go Examples/go Tests/HubServerTests/interop/gopublish)
     [ -z "$unformatted" ] || { echo "gofmt: not formatted: $unformatted"; return 1; }
-    (cd Bindings/go && go vet ./...) && (cd Examples/go && go vet ./...)
+    export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local
+    (cd Bindings/go && go vet ./...) && (cd Examples/go && go vet ./...) && (cd Tests/HubServerTests/interop/gopublish && go vet ./...)
 }
 
 build() {
