@@ -65,7 +65,7 @@ func freePort(t *testing.T) int {
 // prints a line containing "ready". It is stopped when the test ends.
 func startGateway(t *testing.T, hubs ...string) *gatewayProcess {
 	t.Helper()
-	g, err := launchGateway(gatewayBinary(t), freePort(t), freePort(t), hubs)
+	g, err := launchGateway(gatewayBinary(t), freePort(t), hubs)
 	if errors.Is(err, errPlaceholder) {
 		t.Skipf("live test skipped: %v", err)
 	}
@@ -80,9 +80,10 @@ func startGateway(t *testing.T, hubs ...string) *gatewayProcess {
 // at once saying it is not implemented.
 var errPlaceholder = errors.New("the gateway executable is still a placeholder")
 
-func launchGateway(bin string, ingressPort, meshPort int, hubs []string) (*gatewayProcess, error) {
+func launchGateway(bin string, ingressPort int, hubs []string) (*gatewayProcess, error) {
 	g := &gatewayProcess{endpoint: fmt.Sprintf("tcp://127.0.0.1:%d", ingressPort), exited: make(chan struct{})}
-	args := []string{"--ingress", g.endpoint, "--mesh", fmt.Sprintf("tcp://127.0.0.1:%d", meshPort)}
+	// Port 0: the system picks the mesh ROUTER and PUB ports (a fixed pair can collide).
+	args := []string{"--ingress", g.endpoint, "--mesh", "tcp://127.0.0.1:0"}
 	for _, h := range hubs {
 		args = append(args, "--hub", h)
 	}

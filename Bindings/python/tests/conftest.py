@@ -138,7 +138,7 @@ class GatewayProcess:
 
     def __init__(self, command: list[str], hubs: tuple[str, ...] = ()) -> None:
         self.endpoint = f"tcp://127.0.0.1:{free_port()}"
-        self.mesh = f"tcp://127.0.0.1:{free_port()}"
+        self.mesh = "tcp://127.0.0.1:0"  # the system picks the ROUTER and PUB ports
         self.command = command
         args = [*command, "--ingress", self.endpoint, "--mesh", self.mesh]
         for hub in hubs:
@@ -222,7 +222,7 @@ def gateway(start_gateway: Callable[..., GatewayProcess]) -> GatewayProcess:
 
 def run_stdin(command: list[str], lines: list[bytes], timeout: float = 60.0) -> tuple[int, list[bytes], str]:
     """Run ``hubmesh-gateway --stdin`` over ``lines``; return (exit code, output lines, stderr)."""
-    args = [*command, "--stdin", "--mesh", f"tcp://127.0.0.1:{free_port()}"]
+    args = [*command, "--stdin", "--mesh", "tcp://127.0.0.1:0"]
     proc = subprocess.run(args, input=b"".join(line + b"\n" for line in lines), capture_output=True, timeout=timeout)
     return proc.returncode, proc.stdout.splitlines(), proc.stderr.decode("utf-8", "replace")
 

@@ -45,7 +45,7 @@ class Gateway:
 
     def __init__(self, join: str, log: Path) -> None:
         self.ingress = f"tcp://127.0.0.1:{free_port()}"
-        command = [gateway_binary(), "--ingress", self.ingress, "--mesh", f"tcp://127.0.0.1:{free_port()}", "--join", join]
+        command = [gateway_binary(), "--ingress", self.ingress, "--mesh", "tcp://127.0.0.1:0", "--join", join]
         with open(log, "wb") as stderr:
             self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL)
         lines: queue.Queue[str | None] = queue.Queue()
