@@ -1,0 +1,153 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A process started by the orchestrator: a role of this binary, a HubMesh executable or a peer
+/// server. Lines on its stdout are read with a deadline; it is killed if still running at the end.
+final class Child {
+    let name: String
+    let process = Process()
+    private let stdinPipe = Pipe()
+    private let stdoutPipe = Pipe()
+    private var buffer: [UInt8] = []
+    private var closed = false
+    /// Every line read so far, for error messages.
+    private(set) var transcript: [String] = []
+
+    init(name: String, executable: String, arguments: [String], stderrPath: String? = nil, environment: [String: String]? = nil) throws {
+        self.name = name
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = stdinPipe
+        process.standardOutput = stdoutPipe
+        if let stderrPath {
+            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
+        if let environment { process.environment = environment }
+        try process.run()
+        Children.shared.add(self)
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func send(_ line: String) {
+        try? stdinPipe.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    /// The next stdout line, or nil at the deadline or end of output.
+    func readLine(timeout: Double) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        let fd = stdoutPipe.fileHandleForReading.fileDescriptor
+        while true {
+            if let newline = buffer.firstIndex(of: 10) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                transcript.append(line)
+                return line
+            }
+            if closed { return nil }
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { return nil }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, Int32(min(remaining, 1.0) * 1000) + 1)
+            if ready <= 0 { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { closed = true; continue }
+            buffer.append(contentsOf: chunk[..<n])
+        }
+    }
+
+    /// Reads lines until one starts with `word`; returns the rest of that line.
+    func expect(_ word: String, timeout: Double) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0, let line = readLine(timeout: remaining) else {
+                throw BenchError("\(name): no '\(word)' within \(Int(timeout)) s (last output: \(transcript.suffix(3)))")
+            }
+            if line == word { return "" }
+            if word.hasPrefix("*"), line.contains(word.dropFirst()) { return line }
+            if line.hasPrefix(word + " ") { return String(line.dropFirst(word.count + 1)) }
+        }
+    }
+
+    func expectJSON<T: Decodable>(_ word: String, as type: T.Type, timeout: Double) throws -> T {
+        let text = try expect(word, timeout: timeout)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw BenchError("\(name): cannot read '\(word)' line: \(error)")
+        }
+    }
+
+    /// Asks politely (`quit` then SIGTERM), then kills.
+    func stop(grace: Double = 3) {
+        guard process.isRunning else { return }
+        send("quit")
+        // Under `perf record`: SIGINT makes perf stop its child and write a complete profile.
+        let profiled = process.executableURL?.lastPathComponent == "perf"
+        if profiled {
+            usleep(500_000)
+            if process.isRunning { kill(pid, SIGINT) }
+        }
+        let deadline = Date().addingTimeInterval(profiled ? 20 : grace)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(pid, SIGTERM) }
+        let hard = Date().addingTimeInterval(2)
+        while process.isRunning && Date() < hard { usleep(20_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
+    }
+}
+
+/// Every child started, so that all of them are stopped at the end (and on SIGINT/SIGTERM).
+final class Children: @unchecked Sendable {
+    static let shared = Children()
+    private let lock = NSLock()
+    private var all: [Child] = []
+
+    func add(_ child: Child) { lock.withLock { all.append(child) } }
+
+    func stopAll() {
+        let children = lock.withLock { all }
+        for child in children.reversed() { child.stop(grace: 1) }
+    }
+
+    func killAllNow() {
+        let children = lock.withLock { all }
+        for child in children where child.process.isRunning { kill(child.pid, SIGKILL) }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Resident set size of a process in KiB, from /proc.
+func residentKiB(pid: Int32) -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+    }
+    return nil
+}
+
+/// A free TCP port on 127.0.0.1 (bind to 0, read it, close).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

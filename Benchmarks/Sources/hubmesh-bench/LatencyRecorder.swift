@@ -1,0 +1,82 @@
+import Histogram
+
+/// Counts received messages and records their latency into an HdrHistogram.
+///
+/// Used from one thread at a time (the receiving thread); the owner reads it after that thread is done.
+final class LatencyRecorder: @unchecked Sendable {
+    var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var received = 0
+    var firstNanos: UInt64 = 0
+    var lastNanos: UInt64 = 0
+    var orderErrors = 0
+    private var nextSequence: UInt64 = 1
+    /// Messages with a sequence below this are warm-up: counted, not recorded.
+    let warmup: UInt64
+    let recordLatency: Bool
+    /// False for payloads that are not `BenchPayload`s (gateway traffic): then only counted.
+    let parsePayload: Bool
+
+    init(warmup: Int, recordLatency: Bool, parsePayload: Bool = true) {
+        self.warmup = UInt64(warmup)
+        self.recordLatency = recordLatency
+        self.parsePayload = parsePayload
+    }
+
+    @inline(__always)
+    func receive(_ payload: UnsafeRawBufferPointer) {
+        let now = monotonicNanos()
+        if received == 0 { firstNanos = now }
+        lastNanos = now
+        received += 1
+        guard parsePayload else { return }
+        let sequence = BenchPayload.sequence(payload)
+        if sequence != nextSequence { orderErrors += 1 }
+        nextSequence = sequence + 1
+        if recordLatency && sequence > warmup {
+            let sent = BenchPayload.sendTime(payload)
+            _ = histogram.record(now > sent ? now - sent : 0)
+        }
+    }
+
+    func result(expected: Int, extra: [String: Double] = [:]) -> ReceiverResult {
+        ReceiverResult(
+            received: received, expected: expected, firstNanos: firstNanos, lastNanos: lastNanos,
+            orderErrors: orderErrors, latency: recordLatency ? LatencySummary(histogram) : nil, extra: extra)
+    }
+}
+
+/// p50, p99, p99.9 and max in microseconds.
+struct LatencySummary: Codable, Sendable {
+    var count: UInt64
+    var p50: Double
+    var p99: Double
+    var p999: Double
+    var max: Double
+
+    init(_ histogram: Histogram<UInt64>) {
+        count = histogram.totalCount
+        p50 = Double(histogram.valueAtPercentile(50)) / 1000
+        p99 = Double(histogram.valueAtPercentile(99)) / 1000
+        p999 = Double(histogram.valueAtPercentile(99.9)) / 1000
+        max = Double(histogram.max) / 1000
+    }
+}
+
+/// What a receiving process reports (one JSON line: `result {...}`).
+struct ReceiverResult: Codable, Sendable {
+    var received: Int
+    var expected: Int
+    var firstNanos: UInt64
+    var lastNanos: UInt64
+    var orderErrors: Int
+    var latency: LatencySummary?
+    var extra: [String: Double]
+}
+
+/// What a sending process reports (`sent {...}`).
+struct SenderResult: Codable, Sendable {
+    var sent: Int
+    var startNanos: UInt64
+    var endNanos: UInt64
+    var extra: [String: Double]
+}

@@ -1,0 +1,263 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Workloads 4, 5 and 6: the whole path, gateway → nodes → SignalR WebSocket clients.
+extension Orchestrator {
+    struct Cluster {
+        var gateway: Child
+        var ingress: String
+        var nodes: [(child: Child, url: String)]
+        func stop() {
+            for node in nodes { node.child.stop() }
+            gateway.stop()
+        }
+    }
+
+    /// A gateway and `nodes` hub nodes joined to it; every node serves hub `chat`.
+    mutating func startCluster(nodes count: Int) throws -> Cluster {
+        let nodePath = "\(binDir)/hubmesh-node"
+        let gatewayPath = "\(binDir)/hubmesh-gateway"
+        for path in [nodePath, gatewayPath] where !FileManager.default.isExecutableFile(atPath: path) {
+            throw BenchError("not run: \(path) not built")
+        }
+        let gateway = try start(
+            "gateway", ["--ingress", "tcp://127.0.0.1:0", "--mesh", "tcp://127.0.0.1:0", "--log-level", "warning"], executable: gatewayPath)
+        let fields = Self.fields(try gateway.expect("*ready", timeout: 30))
+        guard let ingress = fields["ingress"], let mesh = fields["mesh"] else {
+            gateway.stop()
+            throw BenchError("gateway ready line without endpoints")
+        }
+        var cluster = Cluster(gateway: gateway, ingress: ingress, nodes: [])
+        do {
+            for index in 0..<count {
+                let node = try start(
+                    "node\(index + 1)",
+                    ["--http", "127.0.0.1:0", "--mesh", "tcp://127.0.0.1:0", "--join", mesh, "--id", "node\(index + 1)", "--log-level", "warning"],
+                    executable: nodePath)
+                let nodeFields = Self.fields(try node.expect("ready", timeout: 30))
+                guard let http = nodeFields["http"] else { throw BenchError("node ready line without http=") }
+                cluster.nodes.append((node, http.replacingOccurrences(of: "http://", with: "ws://") + "/hubs/chat"))
+            }
+        } catch {
+            cluster.stop()
+            throw error
+        }
+        return cluster
+    }
+
+    struct FanOutRun {
+        var sender: SenderResult
+        var receivers: [ReceiverResult]
+        /// Deliveries per second per node (mean over nodes), from the first publish to each node's last delivery.
+        var perNode: Double {
+            let rates = receivers.map { r -> Double in
+                let seconds = Double(r.lastNanos &- sender.startNanos) / 1e9
+                return seconds > 0 ? Double(r.received) / seconds : 0
+            }
+            return rates.reduce(0, +) / Double(max(1, rates.count))
+        }
+        var total: Double { perNode * Double(receivers.count) }
+        var lost: Int { receivers.reduce(0) { $0 + max(0, $1.expected - $1.received) } }
+    }
+
+    /// `messages` group messages through the gateway to `clientsPerNode` clients on each of `nodes` nodes.
+    mutating func fanOutRun(nodes: Int, clientsPerNode: Int, messages: Int, rate: Int) throws -> FanOutRun {
+        let cluster = try startCluster(nodes: nodes)
+        var clients: [Child] = []
+        var publisher: Child?
+        defer {
+            publisher?.stop()
+            for client in clients { client.stop() }
+            cluster.stop()
+        }
+        let timeout = (rate > 0 ? Double(messages) / Double(rate) : Double(messages * clientsPerNode * nodes) / 20_000) + 30
+        for node in cluster.nodes {
+            clients.append(
+                try start(
+                    "ws-clients",
+                    [
+                        "ws-clients", "--url", node.url, "--connections", "\(clientsPerNode)", "--expect", "\(messages)",
+                        "--warmup", "\(rate > 0 ? messages / 10 : 0)", "--timeout", "\(Int(timeout) + 30)",
+                    ]))
+        }
+        for client in clients {
+            let line = try client.expect("ready", timeout: 60)
+            guard line.hasPrefix("\(clientsPerNode) ") else { throw BenchError("clients not all joined: ready \(line)") }
+        }
+        let pub = try start("gw-pub", ["gw-pub", "--ingress", cluster.ingress, "--count", "\(messages)", "--rate", "\(rate)"])
+        publisher = pub
+        _ = try pub.expect("ready", timeout: 10)
+        usleep(200_000)
+        pub.send("go")
+        var receivers: [ReceiverResult] = []
+        for client in clients {
+            receivers.append(try client.expectJSON("result", as: ReceiverResult.self, timeout: timeout + 30))
+        }
+        let sender = try pub.expectJSON("sent", as: SenderResult.self, timeout: 30)
+        return FanOutRun(sender: sender, receivers: receivers)
+    }
+
+    static let fanOutClients = 500  // per node: 1,000 in all on 2 nodes
+    static let fanOutLatencyPerNode = 20_000  // deliveries/s per node
+
+    mutating func fanOut() {
+        var throughput = Row(workload: "4 fan-out", system: "gateway → 2 nodes → 2×\(Self.fanOutClients) WS clients, deliveries/s per node")
+        let messages = quick ? 300 : 1000
+        do {
+            var lost = 0
+            for run in 1...repeats {
+                log("4 fan-out: throughput run \(run)/\(repeats), \(messages) messages × \(2 * Self.fanOutClients) clients")
+                let result = try fanOutRun(nodes: 2, clientsPerNode: Self.fanOutClients, messages: messages, rate: 0)
+                throughput.throughputRuns.append(result.perNode)
+                lost += result.lost
+                for r in result.receivers where (r.extra["closedByServer"] ?? 0) > 0 {
+                    throughput.notes.append("\(Int(r.extra["closedByServer"]!)) clients closed by the node")
+                }
+                log("  \(formatRate(result.perNode)) per node, lost \(result.lost)")
+            }
+            throughput.throughput = median(throughput.throughputRuns)
+            throughput.lost = lost
+            if lost > 0 { throughput.notes.append("LOST \(lost)") }
+            // Latency at 20 k deliveries/s per node: 40 messages/s to 500 clients.
+            let rate = Self.fanOutLatencyPerNode / Self.fanOutClients
+            let latencyMessages = rate * (quick ? 5 : 15)
+            var latencies: [LatencySummary] = []
+            for run in 1...repeats {
+                log("4 fan-out: latency run \(run)/\(repeats), \(rate) messages/s × \(Self.fanOutClients) clients per node")
+                let result = try fanOutRun(nodes: 2, clientsPerNode: Self.fanOutClients, messages: latencyMessages, rate: rate)
+                lost += result.lost
+                // Both nodes' clients in one summary: take the worse node.
+                if let worst = result.receivers.compactMap(\.latency).max(by: { $0.p99 < $1.p99 }) {
+                    latencies.append(worst)
+                    log("  p50 \(worst.p50) µs p99 \(worst.p99) µs, lost \(result.lost)")
+                }
+            }
+            if !latencies.isEmpty {
+                throughput.latency = latencies.sorted { $0.p99 < $1.p99 }[latencies.count / 2]
+                throughput.latencyRate = Self.fanOutLatencyPerNode
+            }
+            throughput.lost = lost
+        } catch {
+            let text = "\(error)"
+            throughput.status = text.hasPrefix("not run") ? text : "failed: \(text)"
+            log(throughput.status)
+        }
+        rows.append(throughput)
+    }
+
+    /// The descriptor limit this process may raise itself to (children inherit it).
+    static func raiseDescriptorLimit() -> Int {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        return Int(limit.rlim_max)
+    }
+
+    mutating func connections() {
+        let wanted = quick ? 5000 : 20_000
+        let fdLimit = Self.raiseDescriptorLimit()
+        // The node needs one descriptor per connection plus its own (mesh sockets, logs, …).
+        let count = min(wanted, fdLimit - 300)
+        var row = Row(workload: "5 connections", system: "\(count) idle WebSocket connections on one node")
+        if count < wanted { row.notes.append("fd hard limit \(fdLimit) here: \(count) instead of \(wanted)") }
+        do {
+            let cluster = try startCluster(nodes: 1)
+            var clients: [Child] = []
+            defer {
+                for client in clients { client.stop() }
+                cluster.stop()
+            }
+            let node = cluster.nodes[0]
+            sleep(2)
+            let before = residentKiB(pid: node.child.pid) ?? 0
+            log("5 connections: node RSS \(before) KiB idle; opening \(count)")
+            let started = Date()
+            // At most 10,000 connections per client process (each needs a descriptor per connection too).
+            let processes = (count + 9_999) / 10_000
+            for index in 0..<processes {
+                let share = count / processes + (index < count % processes ? 1 : 0)
+                clients.append(try start("ws-clients", ["ws-clients", "--url", node.url, "--connections", "\(share)", "--idle", "--timeout", "240"]))
+            }
+            var connected = 0
+            var failures: [String] = []
+            for client in clients {
+                let line = try client.expect("ready", timeout: 300)
+                connected += Int(line.split(separator: " ").first ?? "0") ?? 0
+                if !line.contains("failed=0") { failures.append(line) }
+            }
+            let seconds = Date().timeIntervalSince(started)
+            sleep(3)
+            let after = residentKiB(pid: node.child.pid) ?? 0
+            let perConnection = connected > 0 ? Double(after - before) / Double(connected) : 0
+            row.extra = [
+                "connected": Double(connected), "rssIdleKiB": Double(before), "rssConnectedKiB": Double(after),
+                "kibPerConnection": perConnection, "connectSeconds": seconds, "fdLimit": Double(fdLimit),
+            ]
+            row.notes.append(String(format: "%d connected in %.1f s; node RSS %d → %d KiB = %.1f KiB/connection", connected, seconds, before, after, perConnection))
+            if connected < count { row.notes.append("only \(connected) of \(count) connected: \(failures.joined(separator: " | "))") }
+            log("  \(row.notes.joined(separator: "; "))")
+        } catch {
+            let text = "\(error)"
+            row.status = text.hasPrefix("not run") ? text : "failed: \(text)"
+            log(row.status)
+        }
+        rows.append(row)
+    }
+
+    mutating func scaling() {
+        let perNode = quick ? 250 : Self.fanOutClients
+        let messages = quick ? 200 : 600
+        for nodes in 1...3 {
+            var row = Row(workload: "6 scaling", system: "\(nodes) node\(nodes > 1 ? "s" : "") × \(perNode) clients, total deliveries/s")
+            do {
+                var lost = 0
+                var perNodeRates: [Double] = []
+                for run in 1...repeats {
+                    log("6 scaling: \(nodes) nodes, run \(run)/\(repeats)")
+                    let result = try fanOutRun(nodes: nodes, clientsPerNode: perNode, messages: messages, rate: 0)
+                    row.throughputRuns.append(result.total)
+                    perNodeRates.append(result.perNode)
+                    lost += result.lost
+                    log("  \(formatRate(result.total)) total, lost \(result.lost)")
+                }
+                row.throughput = median(row.throughputRuns)
+                row.extra["perNode"] = median(perNodeRates) ?? 0
+                row.lost = lost
+                if lost > 0 { row.notes.append("LOST \(lost)") }
+            } catch {
+                let text = "\(error)"
+                row.status = text.hasPrefix("not run") ? text : "failed: \(text)"
+                log(row.status)
+            }
+            rows.append(row)
+        }
+    }
+
+    func fanOutChecks() -> [Check] {
+        var checks: [Check] = []
+        let fan = rows.first { $0.workload.hasPrefix("4") && $0.status == "ok" }
+        checks.append(
+            Check(workload: "4", target: "≥ 200 k deliveries/s per node", measured: fan?.throughput.map { formatRate($0) } ?? "not run",
+                  met: fan?.throughput.map { $0 >= 200_000 }))
+        checks.append(
+            Check(workload: "4", target: "p99 ≤ 10 ms at 20 k/s per node", measured: fan?.latency.map { formatLatency($0.p99) } ?? "not run",
+                  met: fan?.latency.map { $0.p99 <= 10_000 }))
+        checks.append(
+            Check(workload: "4", target: "zero lost", measured: fan?.lost.map { "\($0) lost" } ?? "not run", met: fan?.lost.map { $0 == 0 }))
+        let connections = rows.first { $0.workload.hasPrefix("5") && $0.status == "ok" }
+        let perConnection = connections?.extra["kibPerConnection"]
+        let connected = connections?.extra["connected"]
+        checks.append(
+            Check(workload: "5", target: "\(quick ? "5,000 (quick; full: 20,000)" : "20,000") connections, ≤ 16 KiB each",
+                  measured: perConnection.map { String(format: "%.0f connected, %.1f KiB each", connected ?? 0, $0) } ?? "not run",
+                  met: perConnection.map { $0 <= 16 && (connected ?? 0) >= (quick ? 5000 : 20_000) }))
+        if let limit = connections?.extra["fdLimit"], limit < 20_300, !quick {
+            checks[checks.count - 1].measured += " (fd hard limit \(Int(limit)) in this sandbox)"
+        }
+        return checks
+    }
+}

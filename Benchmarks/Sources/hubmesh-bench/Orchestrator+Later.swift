@@ -1,0 +1,3 @@
+extension Orchestrator {
+    func laterChecks() -> [Check] { ingestChecks() + fanOutChecks() }
+}

@@ -1,0 +1,202 @@
+import Foundation
+
+/// Starts the processes of each workload, collects their results, and fills the rows.
+struct Orchestrator {
+    let bench: String
+    let binDir: String
+    let quick: Bool
+    let repeats: Int
+    let logDir: String
+    let redisPort: Int?
+    let natsPort: Int?
+    let python: String?
+    let goBin: String?
+    let repoRoot: String
+    var rows: [Row] = []
+    private var serial = 0
+
+    init(
+        bench: String, binDir: String, quick: Bool, repeats: Int, logDir: String, redisPort: Int?, natsPort: Int?,
+        python: String?, goBin: String?, repoRoot: String
+    ) {
+        self.bench = bench
+        self.binDir = binDir
+        self.quick = quick
+        self.repeats = repeats
+        self.logDir = logDir
+        self.redisPort = redisPort
+        self.natsPort = natsPort
+        self.python = python
+        self.goBin = goBin
+        self.repoRoot = repoRoot
+    }
+
+    static let latencyRate = 100_000
+
+    mutating func log(_ text: String) {
+        FileHandle.standardError.write(Data("[bench] \(text)\n".utf8))
+    }
+
+    /// Starts `executable` (default: this binary) with its stderr in the log folder.
+    /// With `HUBMESH_BENCH_PERF=mesh-pub,mesh-sub` (role or process names), those processes run under
+    /// `perf record -g`; the profiles land next to the logs (`NNN-<name>.perf.data`).
+    mutating func start(_ name: String, _ arguments: [String], executable: String? = nil) throws -> Child {
+        serial += 1
+        let prefix = "\(logDir)/\(String(format: "%03d", serial))-\(name)"
+        let profiled = (ProcessInfo.processInfo.environment["HUBMESH_BENCH_PERF"] ?? "").split(separator: ",").contains { $0 == name }
+        if profiled {
+            return try Child(
+                name: name, executable: "/usr/bin/perf",
+                arguments: ["record", "-g", "-q", "-o", "\(prefix).perf.data", "--", executable ?? bench] + arguments,
+                stderrPath: "\(prefix).log")
+        }
+        return try Child(name: name, executable: executable ?? bench, arguments: arguments, stderrPath: "\(prefix).log")
+    }
+
+    // MARK: - Workloads 1 and 2: one hop, four systems
+
+    enum HopSystem: String, CaseIterable {
+        case mesh = "HubMesh member → member"
+        case zmq = "raw libzmq XPUB(NODROP) → SUB"
+        case redis = "Redis pub/sub"
+        case nats = "NATS"
+    }
+
+    struct HopRun {
+        var sender: SenderResult
+        var receiver: ReceiverResult
+        var throughput: Double {
+            let seconds = Double(receiver.lastNanos &- sender.startNanos) / 1e9
+            return seconds > 0 ? Double(receiver.received) / seconds : 0
+        }
+        var lost: Int { max(0, receiver.expected - receiver.received) + Int(receiver.extra["lost"] ?? 0) }
+    }
+
+    /// One publisher process and one subscriber process, `count` messages of 100 bytes.
+    mutating func hop(_ system: HopSystem, count: Int, rate: Int) throws -> HopRun {
+        let latency = rate > 0
+        let timeout = Double(count) / (latency ? Double(rate) : 50_000) + 20
+        let common = ["--count", "\(count)"]
+        let subCommon = common + ["--warmup", "\(latency ? count / 10 : 0)", "--timeout", "\(Int(timeout))"] + (latency ? ["--latency"] : [])
+        let pub: Child
+        let sub: Child
+        switch system {
+        case .mesh:
+            pub = try start("mesh-pub", ["mesh-pub", "--rate", "\(rate)"] + common)
+            let endpoint = try pub.expect("ready", timeout: 30)
+            sub = try start("mesh-sub", ["mesh-sub", "--join", endpoint] + subCommon)
+            _ = try sub.expect("ready", timeout: 30)
+        case .zmq:
+            let frame = MeshBench.frameSize(origin: "bench-pub")
+            pub = try start("zmq-pub", ["zmq-pub", "--rate", "\(rate)", "--frame-size", "\(frame)"] + common)
+            let endpoint = try pub.expect("bound", timeout: 30)
+            sub = try start("zmq-sub", ["zmq-sub", "--connect", endpoint] + subCommon)
+            _ = try sub.expect("ready", timeout: 30)
+            _ = try pub.expect("ready", timeout: 30)
+        case .redis:
+            guard let port = redisPort else { throw BenchError("not run: no redis-server (pass --redis-port)") }
+            sub = try start("redis-sub", ["redis-sub", "--port", "\(port)"] + subCommon)
+            _ = try sub.expect("ready", timeout: 30)
+            pub = try start("redis-pub", ["redis-pub", "--port", "\(port)", "--rate", "\(rate)"] + common)
+            _ = try pub.expect("ready", timeout: 30)
+        case .nats:
+            guard let port = natsPort else { throw BenchError("not run: no nats-server (pass --nats-port)") }
+            sub = try start("nats-sub", ["nats-sub", "--port", "\(port)"] + subCommon)
+            _ = try sub.expect("ready", timeout: 30)
+            pub = try start("nats-pub", ["nats-pub", "--port", "\(port)", "--rate", "\(rate)"] + common)
+            _ = try pub.expect("ready", timeout: 30)
+        }
+        defer {
+            pub.stop()
+            sub.stop()
+        }
+        pub.send("go")
+        let receiver = try sub.expectJSON("result", as: ReceiverResult.self, timeout: timeout + 15)
+        let sender = try pub.expectJSON("sent", as: SenderResult.self, timeout: 15)
+        return HopRun(sender: sender, receiver: receiver)
+    }
+
+    var hopCount: Int { quick ? 300_000 : 2_000_000 }
+    var latencyCount: Int { quick ? 200_000 : 1_000_000 }
+
+    mutating func hopRows(_ systems: [HopSystem], workload: String) {
+        for system in systems {
+            var row = Row(workload: workload, system: system.rawValue)
+            row.latencyRate = Self.latencyRate
+            var lost = 0
+            do {
+                for run in 1...repeats {
+                    log("\(workload) \(system.rawValue): throughput run \(run)/\(repeats), \(hopCount) messages")
+                    let result = try hop(system, count: hopCount, rate: 0)
+                    row.throughputRuns.append(result.throughput)
+                    lost += result.lost
+                    if result.receiver.orderErrors > 0 { row.notes.append("\(result.receiver.orderErrors) out of order") }
+                    if result.receiver.extra["disconnected"] == 1 { row.notes.append("subscriber disconnected by the server") }
+                    log("  \(formatRate(result.throughput)) msgs/s, lost \(result.lost)")
+                }
+                var latencies: [LatencySummary] = []
+                for run in 1...repeats {
+                    log("\(workload) \(system.rawValue): latency run \(run)/\(repeats) at \(Self.latencyRate)/s")
+                    let result = try hop(system, count: latencyCount, rate: Self.latencyRate)
+                    lost += result.lost
+                    if let latency = result.receiver.latency {
+                        latencies.append(latency)
+                        log("  p50 \(latency.p50) µs, p99 \(latency.p99) µs, max \(latency.max) µs, lost \(result.lost)")
+                    }
+                }
+                // The run with the median p99 stands for the row.
+                row.latency = latencies.sorted { $0.p99 < $1.p99 }[latencies.count / 2]
+                row.throughput = median(row.throughputRuns)
+                row.lost = lost
+                if lost > 0 { row.notes.append("LOST \(lost)") }
+            } catch {
+                let text = "\(error)"
+                row.status = text.hasPrefix("not run") ? text : "failed: \(text)"
+                log(row.status)
+            }
+            rows.append(row)
+        }
+    }
+
+    mutating func meshHop() { hopRows([.mesh, .zmq], workload: "1 mesh hop") }
+    mutating func peers() { hopRows([.redis, .nats], workload: "2 same hop, peers") }
+
+    // MARK: - Targets
+
+    func row(_ workload: String, _ system: String) -> Row? {
+        rows.first { $0.workload.hasPrefix(workload) && $0.system == system && $0.status == "ok" }
+    }
+
+    func checks() -> [Check] {
+        var checks: [Check] = []
+        let mesh = row("1", HopSystem.mesh.rawValue)
+        let zmq = row("1", HopSystem.zmq.rawValue)
+        func add(_ workload: String, _ target: String, _ measured: String?, _ met: Bool?) {
+            checks.append(Check(workload: workload, target: target, measured: measured ?? "not run", met: measured == nil ? nil : met))
+        }
+        add("1", "≥ 1,000,000 envelopes/s", mesh?.throughput.map { formatRate($0) }, mesh?.throughput.map { $0 >= 1_000_000 })
+        if let m = mesh?.throughput, let z = zmq?.throughput {
+            add("1", "≥ 40 % of raw libzmq", String(format: "%.0f %% (%@ vs %@)", m / z * 100, formatRate(m), formatRate(z)), m / z >= 0.4)
+        } else {
+            add("1", "≥ 40 % of raw libzmq", nil, nil)
+        }
+        add("1", "lossless", mesh?.lost.map { "\($0) lost" }, mesh?.lost.map { $0 == 0 })
+        add("1", "p50 ≤ 60 µs at 100 k/s", mesh?.latency.map { formatLatency($0.p50) }, mesh?.latency.map { $0.p50 <= 60 })
+        add("1", "p99 ≤ 300 µs at 100 k/s", mesh?.latency.map { formatLatency($0.p99) }, mesh?.latency.map { $0.p99 <= 300 })
+        for peer in [HopSystem.redis, .nats] {
+            let other = row("2", peer.rawValue)
+            if let m = mesh?.throughput, let o = other?.throughput {
+                add("2", "≥ 2× \(peer == .redis ? "Redis" : "NATS") throughput", String(format: "%.2f×", m / o), m / o >= 2)
+            } else {
+                add("2", "≥ 2× \(peer == .redis ? "Redis" : "NATS") throughput", nil, nil)
+            }
+            if let m = mesh?.latency?.p99, let o = other?.latency?.p99 {
+                add("2", "p99 ≤ ½ \(peer == .redis ? "Redis" : "NATS") p99", String(format: "%.2f× (%@ vs %@)", m / o, formatLatency(m), formatLatency(o)), m / o <= 0.5)
+            } else {
+                add("2", "p99 ≤ ½ \(peer == .redis ? "Redis" : "NATS") p99", nil, nil)
+            }
+        }
+        checks.append(contentsOf: laterChecks())
+        return checks
+    }
+}

@@ -1,1 +1,0 @@
-print("hubmesh-bench: work in progress")
