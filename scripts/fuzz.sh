@@ -23,10 +23,23 @@ sources() {
     case $1 in
         mesh) echo Fuzz/mesh/*.swift Sources/HubMesh/Protocol/*.swift Sources/HubMesh/HubMeshError.swift ;;
         hubprotocol) find Fuzz/hubprotocol Sources/HubProtocol -name '*.swift' | sort | tr '\n' ' ' ;;
-        gateway) find Fuzz/gateway Sources/HubGateway/Ingress Sources/HubGateway/JSON Sources/HubGateway/Idempotency Sources/HubProtocol \
-            -name '*.swift' 2>/dev/null | sort | tr '\n' ' '
-            echo Sources/HubMesh/Protocol/*.swift Sources/HubMesh/HubMeshError.swift ;;
+        gateway) echo Fuzz/gateway/*.swift ;;
     esac
+}
+
+# The gateway decoder lives in its own module on top of HubProtocol and HubMesh: build those (only
+# the parts it needs) as instrumented static modules, then the fuzzer on top.
+module() {  # module NAME OUTDIR SOURCES...
+    local name=$1 dir=$2; shift 2
+    swiftc -O -sanitize=fuzzer,address -parse-as-library -enable-testing -module-name "$name" -emit-module \
+        -emit-module-path "$dir/$name.swiftmodule" -emit-library -static -o "$dir/lib$name.a" -I "$dir" "$@"
+}
+gateway_modules() {
+    local dir=$out/modules
+    mkdir -p "$dir"
+    module HubProtocol "$dir" $(find Sources/HubProtocol -name '*.swift' | sort) &&
+        module HubMesh "$dir" Sources/HubMesh/Protocol/*.swift Sources/HubMesh/HubMeshError.swift &&
+        module HubGateway "$dir" $(find Sources/HubGateway/Ingress Sources/HubGateway/JSON Sources/HubGateway/Idempotency -name '*.swift' | sort)
 }
 
 status=0
@@ -35,8 +48,13 @@ for target in "${targets[@]}"; do
     binary=$out/fuzz-$target
     echo "[fuzz] building $target"
     # shellcheck disable=SC2046
-    if ! swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "Fuzz_${target}" $(sources "$target") -o "$binary" \
-        > "$out/$target-build.log" 2>&1; then
+    extra=()
+    if [ "$target" = gateway ]; then
+        gateway_modules > "$out/$target-build.log" 2>&1 || { grep -E "error" "$out/$target-build.log" | head; status=1; continue; }
+        extra=(-I "$out/modules" "$out/modules/libHubGateway.a" "$out/modules/libHubMesh.a" "$out/modules/libHubProtocol.a")
+    fi
+    if ! swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "Fuzz_${target}" $(sources "$target") "${extra[@]}" -o "$binary" \
+        >> "$out/$target-build.log" 2>&1; then
         grep -E "error" "$out/$target-build.log" | head -20; echo "[fuzz] $target: build failed"; status=1; continue
     fi
     corpus=$out/corpus-$target crashes=$out/crashes/$target
