@@ -25,7 +25,22 @@ public struct HealthReport: Sendable, Codable, Hashable {
         public var silentForMs: Int
     }
 
-    /// `ok`, `degraded` (a peer is dead) or `starting` (the mesh join is not done yet).
+    /// What the mesh delivered, lost and repaired since the node started.
+    public struct Delivery: Codable, Sendable, Hashable {
+        /// Sequence gaps seen on received topics.
+        public var gapsDetected: Int
+        /// Messages missed and then replayed by their origin.
+        public var messagesRepaired: Int
+        /// Messages lost for good (also logged with origin, topic and range).
+        public var messagesLost: Int
+        /// Times a stalled subscriber made this node's fan-out lossy for a while.
+        public var stalls: Int
+        /// Mesh frames that could not be decoded.
+        public var decodeErrors: Int
+    }
+
+    /// `ok`, `degraded` (a peer is dead), `isolated` (every peer is dead: the node lost the mesh) or
+    /// `starting` (the mesh join is not done yet).
     public var status: String
     /// This node's id.
     public var node: String
@@ -41,9 +56,11 @@ public struct HealthReport: Sendable, Codable, Hashable {
     public var joined: Bool
     /// The other members, sorted by id.
     public var members: [MemberStatus]
+    /// Loss and repair counters of the mesh (absent without a mesh).
+    public var delivery: Delivery?
 
-    /// The HTTP status to answer with: 200 unless starting.
-    public var httpStatus: Int { status == "starting" ? 503 : 200 }
+    /// The HTTP status to answer with: 503 while starting and when the node lost the mesh, else 200.
+    public var httpStatus: Int { status == "starting" || status == "isolated" ? 503 : 200 }
 
     /// The report as JSON (sorted keys).
     public func encoded() -> [UInt8] {

@@ -159,8 +159,18 @@ public final class HubServer: Service, Sendable {
                 )
             }
             .sorted { $0.id < $1.id }
+            let counters = snapshot.counters
+            report.delivery = HealthReport.Delivery(
+                gapsDetected: counters.gapsDetected,
+                messagesRepaired: counters.messagesRepaired,
+                messagesLost: counters.messagesLost,
+                stalls: counters.stalls,
+                decodeErrors: counters.decodeErrors
+            )
             if !snapshot.joined {
                 report.status = "starting"
+            } else if !report.members.isEmpty && report.members.allSatisfy({ $0.state == "dead" }) {
+                report.status = "isolated"
             } else if report.members.contains(where: { $0.state == "dead" }) {
                 report.status = "degraded"
             }

@@ -48,6 +48,12 @@ struct NodeLiveTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(state == "dead")
+            // Its only peer is gone: the node lost the mesh, and health says so with a non-200.
+            let (status, body) = try await first.request("GET", "/health")
+            #expect(status == 503)
+            #expect(body["status"] as? String == "isolated")
+            let delivery = body["delivery"] as? [String: Any]
+            #expect(delivery?["messagesLost"] as? Int == 0)
         }
     }
 
