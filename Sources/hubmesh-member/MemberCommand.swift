@@ -57,8 +57,8 @@ struct MemberCommand: AsyncParsableCommand {
     @Option(help: "Envelopes kept for replay to members that missed some (0 turns repair off).")
     var replayCapacity: Int = 200_000
 
-    @Option(help: "Milliseconds the PUB may be blocked by a stalled subscriber before fan-out turns lossy (0 = never).")
-    var stallTimeoutMs: Int = 500
+    @Option(help: "Milliseconds the PUB may be blocked by a stalled subscriber before fan-out turns lossy (0 = never; experimental).")
+    var stallTimeoutMs: Int = 0
 
     @Option(help: "Milliseconds a receiver waits for a replay before declaring messages lost.")
     var repairTimeoutMs: Int = 5000
