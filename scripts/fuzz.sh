@@ -3,15 +3,17 @@
 # of iterations. A crash stops the run with a non-zero exit and leaves the input in
 # .build-fuzz/crashes/<target>/: add it to Tests/vectors/malformed/ as a regression test.
 #
-# usage: scripts/fuzz.sh [--runs N] [--seconds S] [TARGET...]     targets: mesh hubprotocol gateway
+# usage: scripts/fuzz.sh [--runs N] [--seconds S] [--seed N] [TARGET...]   targets: mesh hubprotocol gateway
+# The seed defaults to 1 so that a smoke run from a fresh clone is repeatable; pass --seed 0 for a random one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=200000; seconds=60; targets=()
+runs=200000; seconds=60; seed=1; targets=()
 while [ $# -gt 0 ]; do
     case $1 in
         --runs) runs=$2; shift 2 ;;
         --seconds) seconds=$2; shift 2 ;;
-        -h|--help) sed -n 2,7p "$0"; exit 0 ;;
+        --seed) seed=$2; shift 2 ;;
+        -h|--help) sed -n 2,8p "$0"; exit 0 ;;
         *) targets+=("$1"); shift ;;
     esac
 done
@@ -61,7 +63,7 @@ for target in "${targets[@]}"; do
     mkdir -p "$corpus" "$crashes"
     [ -d "Fuzz/seeds/$target" ] && cp -n Fuzz/seeds/$target/* "$corpus"/ 2>/dev/null || true
     echo "[fuzz] running $target: at most $runs runs or $seconds s"
-    if ! "$binary" -runs="$runs" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+    if ! "$binary" -seed="$seed" -runs="$runs" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
         -artifact_prefix="$crashes/" "$corpus" > "$out/$target.log" 2>&1; then
         echo "[fuzz] $target: CRASH — input saved in $crashes/"; tail -30 "$out/$target.log"; status=1
     else
