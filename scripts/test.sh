@@ -39,7 +39,7 @@ count() {  # prints "passed failed skipped" parsed from a runner's output
         p=$((p + n - ff)); f=$((f + ff))
     fi
     # pytest: "==== 12 passed, 3 skipped in 1.2s ===="
-    if line=$(grep -aE '^=+ .*(passed|failed|skipped|error).* in [0-9.]+s' "$log" | tail -1) && [ -n "$line" ]; then
+    if line=$(grep -aE '^(=+ )?[0-9]+ (passed|failed|skipped|errors?)[^=]* in [0-9.]+s' "$log" | tail -1) && [ -n "$line" ]; then
         p=$((p + $(grep -oE '[0-9]+ passed' <<<"$line" | awk '{ n += $1 } END { print n + 0 }')))
         f=$((f + $(grep -oE '[0-9]+ (failed|errors?)' <<<"$line" | awk '{ n += $1 } END { print n + 0 }')))
         s=$((s + $(grep -oE '[0-9]+ skipped' <<<"$line" | awk '{ n += $1 } END { print n + 0 }')))

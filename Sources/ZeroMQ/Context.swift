@@ -1,8 +1,10 @@
 import CZeroMQ
+import Synchronization
 
 /// A libzmq context. Contexts are thread-safe; the sockets they create are not.
 public final class Context: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
+    private let terminated = Atomic<Bool>(false)
 
     /// Creates a context.
     /// - Parameter ioThreads: libzmq background I/O threads (default 1).
@@ -20,9 +22,17 @@ public final class Context: @unchecked Sendable {
         zmq_ctx_shutdown(handle)
     }
 
+    /// Terminates the context: waits until every closed socket's pending messages are sent (up to
+    /// each socket's linger), then frees it. Close every socket first. Call it before the process
+    /// exits, or the tail of what was queued is lost. Safe to call more than once.
+    public func terminate() {
+        guard !terminated.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        while zmq_ctx_term(handle) != 0 && czmq_errno() == EINTR {}
+    }
+
     deinit {
         // Sockets hold a strong reference to their context, so all are closed by now.
-        while zmq_ctx_term(handle) != 0 && czmq_errno() == EINTR {}
+        terminate()
     }
 
     /// The libzmq version as (major, minor, patch).

@@ -300,6 +300,9 @@ final class MeshIO: @unchecked Sendable {
         subscriber.close()
         router.close()
         publisher.close()
+        // Without this, a process that exits right after stopping loses what libzmq still had queued
+        // (the PUB's linger bounds the wait).
+        context.terminate()
         events.finish()
         requests.finish()
     }

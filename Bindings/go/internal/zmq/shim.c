@@ -167,11 +167,21 @@ int hm_setsockopt_int(hm_socket *h, int option, int value) {
 }
 
 int hm_connect(hm_socket *h, const char *endpoint) {
-	return zmq_connect(h->sock, endpoint) == 0 ? 0 : zmq_errno();
+	/* The Go runtime's preemption signals can interrupt the call: retry on EINTR. */
+	for (;;) {
+		if (zmq_connect(h->sock, endpoint) == 0) return 0;
+		int err = zmq_errno();
+		if (err != EINTR) return err;
+	}
 }
 
 int hm_bind(hm_socket *h, const char *endpoint) {
-	return zmq_bind(h->sock, endpoint) == 0 ? 0 : zmq_errno();
+	/* The Go runtime's preemption signals can interrupt the call: retry on EINTR. */
+	for (;;) {
+		if (zmq_bind(h->sock, endpoint) == 0) return 0;
+		int err = zmq_errno();
+		if (err != EINTR) return err;
+	}
 }
 
 int hm_last_endpoint(hm_socket *h, char *buf, size_t *len) {
