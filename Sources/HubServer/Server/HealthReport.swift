@@ -11,33 +11,11 @@ public struct HealthReport: Sendable, Codable, Hashable {
         public var connections: Int
     }
 
-    /// One mesh member as this node sees it.
-    public struct MemberStatus: Sendable, Codable, Hashable {
-        /// The member id.
-        public var id: String
-        /// `node`, `gateway` or `member`.
-        public var role: String
-        /// `alive` or `dead`.
-        public var state: String
-        /// Its ROUTER endpoint.
-        public var endpoint: String
-        /// Milliseconds since it was last heard from.
-        public var silentForMs: Int
-    }
+    /// One mesh member as this node sees it (shared with the gateway's health).
+    public typealias MemberStatus = MeshHealth.Member
 
-    /// What the mesh delivered, lost and repaired since the node started.
-    public struct Delivery: Codable, Sendable, Hashable {
-        /// Sequence gaps seen on received topics.
-        public var gapsDetected: Int
-        /// Messages missed and then replayed by their origin.
-        public var messagesRepaired: Int
-        /// Messages lost for good (also logged with origin, topic and range).
-        public var messagesLost: Int
-        /// Times a stalled subscriber made this node's fan-out lossy for a while.
-        public var stalls: Int
-        /// Mesh frames that could not be decoded.
-        public var decodeErrors: Int
-    }
+    /// What the mesh delivered, lost and repaired since the node started (shared with the gateway's health).
+    public typealias Delivery = MeshHealth.Delivery
 
     /// `ok`, `degraded` (a peer is dead), `isolated` (every peer is dead: the node lost the mesh) or
     /// `starting` (the mesh join is not done yet).
@@ -60,25 +38,12 @@ public struct HealthReport: Sendable, Codable, Hashable {
     public var delivery: Delivery?
 
     /// The HTTP status to answer with: 503 while starting and when the node lost the mesh, else 200.
-    public var httpStatus: Int { status == "starting" || status == "isolated" ? 503 : 200 }
+    public var httpStatus: Int { MeshHealth.Status(rawValue: status)?.httpStatus ?? 200 }
 
     /// The report as JSON (sorted keys).
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array((try? encoder.encode(self)) ?? Data("{}".utf8))
-    }
-
-    static func role(_ role: MemberInfo.Role) -> String {
-        switch role {
-        case .node: return "node"
-        case .gateway: return "gateway"
-        case .member: return "member"
-        }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 }

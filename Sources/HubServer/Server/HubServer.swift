@@ -146,34 +146,12 @@ public final class HubServer: Service, Sendable {
             members: []
         )
         if case .mesh(let member) = backplane {
-            let snapshot = member.snapshot
+            let mesh = MeshHealth(snapshot: member.snapshot)
+            report.status = mesh.status.rawValue
             report.meshEndpoint = member.info.routerEndpoint
-            report.joined = snapshot.joined
-            report.members = snapshot.peers.map { peer in
-                HealthReport.MemberStatus(
-                    id: peer.info.id,
-                    role: HealthReport.role(peer.info.role),
-                    state: peer.alive ? "alive" : "dead",
-                    endpoint: peer.info.routerEndpoint,
-                    silentForMs: HealthReport.milliseconds(peer.silentFor)
-                )
-            }
-            .sorted { $0.id < $1.id }
-            let counters = snapshot.counters
-            report.delivery = HealthReport.Delivery(
-                gapsDetected: counters.gapsDetected,
-                messagesRepaired: counters.messagesRepaired,
-                messagesLost: counters.messagesLost,
-                stalls: counters.stalls,
-                decodeErrors: counters.decodeErrors
-            )
-            if !snapshot.joined {
-                report.status = "starting"
-            } else if !report.members.isEmpty && report.members.allSatisfy({ $0.state == "dead" }) {
-                report.status = "isolated"
-            } else if report.members.contains(where: { $0.state == "dead" }) {
-                report.status = "degraded"
-            }
+            report.joined = mesh.joined
+            report.members = mesh.members
+            report.delivery = mesh.delivery
         }
         return report
     }
