@@ -5,7 +5,7 @@
 #
 #   node-1   http://127.0.0.1:5000   mesh tcp://127.0.0.1:6000
 #   node-2   http://127.0.0.1:5001   mesh tcp://127.0.0.1:6010 (joins node-1)
-#   gateway  ingress tcp://127.0.0.1:7000, mesh tcp://127.0.0.1:6100 (joins node-1)
+#   gateway  ingress tcp://127.0.0.1:7000, mesh tcp://127.0.0.1:6100 (joins node-1), http://127.0.0.1:7001 (/health, /metrics)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=0
@@ -49,11 +49,24 @@ start node-1 "$bin/hubmesh-node" --id node-1 --http 127.0.0.1:5000 --mesh tcp://
 start node-2 "$bin/hubmesh-node" --id node-2 --http 127.0.0.1:5001 --mesh tcp://127.0.0.1:6010 \
     --join tcp://127.0.0.1:6000 --chat --static Examples/chat
 start gateway "$bin/hubmesh-gateway" --id gateway --ingress tcp://127.0.0.1:7000 --mesh tcp://127.0.0.1:6100 \
-    --join tcp://127.0.0.1:6000
+    --join tcp://127.0.0.1:6000 --http 127.0.0.1:7001
 
-# A quick self-check: both nodes see the whole mesh, and a service can publish through the gateway.
-for port in 5000 5001; do
-    echo "[run] health of 127.0.0.1:$port: $(.venv/bin/python -c "import urllib.request,sys; print(urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=5).read().decode())")" >&2
+# A quick self-check: both nodes and the gateway see the whole mesh (a non-200 fails the script),
+# and a service can publish through the gateway.
+health_check='
+import sys, urllib.error, urllib.request
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())
+except urllib.error.HTTPError as error:
+    print(error.code, error.read().decode())
+    sys.exit(1)
+'
+for port in 5000 5001 7001; do
+    if ! health=$(.venv/bin/python -c "$health_check" "http://127.0.0.1:$port/health"); then
+        echo "[run] 127.0.0.1:$port/health is not healthy: $health" >&2
+        exit 1
+    fi
+    echo "[run] health of 127.0.0.1:$port: $health" >&2
 done
 .venv/bin/python Examples/python/chat_publisher.py "HubMesh is up" --room lobby >&2
 
@@ -63,6 +76,7 @@ cat >&2 <<MSG
       SignalR hubs   http://127.0.0.1:5000/hubs/chat  (and :5001), health at /health, metrics at /metrics
       publish        .venv/bin/python Examples/python/chat_publisher.py "hello" --room lobby
                      or any ZeroMQ DEALER speaking docs/gateway-protocol.md to tcp://127.0.0.1:7000
+      gateway        health at http://127.0.0.1:7001/health, metrics at http://127.0.0.1:7001/metrics
       Ctrl-C stops everything.
 MSG
 if [ "$duration" -gt 0 ]; then sleep "$duration"; else wait; fi

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import HubGateway
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `hubmesh-gateway`: publish hub messages into a HubMesh mesh from any language, over a ZeroMQ
@@ -17,7 +19,11 @@ struct GatewayCommand: AsyncParsableCommand {
                 + #"and get one reply each, in order, once the mesh accepted the message: {"id":"1","ok":true}."#,
             "With --stdin the gateway reads NDJSON requests from standard input instead (\"v\" optional) and writes one reply line per "
                 + "input line to standard output; it exits 0 at end of input. With --stdin and no --ingress, no ROUTER is bound.",
-            "Once it serves, the gateway prints a line with the word \"ready\" and its endpoints: on standard output, or on standard "
+            "Operations: GET /metrics (Prometheus text: requests by outcome and code, mesh envelopes, gaps, losses, members) and "
+                + "GET /health (JSON; 503 while starting, stopping, or when every peer is dead) are served over HTTP on --http, "
+                + "by default 127.0.0.1:7001 if that port is free (a warning otherwise); --http none turns it off.",
+            "Once it serves, the gateway prints a line with the word \"ready\" and its endpoints "
+                + "(ready ingress=… mesh=… member=… http=http://…|none): on standard output, or on standard "
                 + "error with --stdin. Logs go to standard error. SIGINT and SIGTERM stop it gracefully: queued requests are answered "
                 + "\"unavailable\" and accepted messages are flushed to the mesh.",
         ].joined(separator: "\n\n")
@@ -34,6 +40,14 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @Option(help: "Declare a hub (repeatable); requests for other hubs get unknown_hub. Default: any hub.")
     var hub: [String] = []
+
+    @Option(
+        help: """
+            HOST:PORT for GET /metrics and GET /health; port 0 picks a free port; "none" turns HTTP off. \
+            (default: 127.0.0.1:7001 when that port is free, none with --stdin)
+            """
+    )
+    var http: String?
 
     @Option(help: "The gateway's member id (1–64 of A–Z a–z 0–9 _ -). Default: gateway- and random characters.")
     var id: String?
@@ -64,6 +78,9 @@ struct GatewayCommand: AsyncParsableCommand {
         guard maxFrameBytes > 0, maxBatchItems > 0, idempotencySeconds > 0, idempotencyKeys > 0, joinTimeout > 0 else {
             throw ValidationError("limits must be positive")
         }
+        if let http, http != "none" {
+            do { _ = try GatewayConfiguration.HTTP.address(http) } catch { throw ValidationError(error.message) }
+        }
     }
 
     func run() async throws {
@@ -74,10 +91,12 @@ struct GatewayCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "hubmesh.gateway")
         let gateway: Gateway
         do {
-            gateway = try Gateway(configuration: makeConfiguration(), logger: logger)
+            gateway = try Gateway(configuration: makeConfiguration(metrics: registry), logger: logger)
         } catch {
             Self.report("\(error)")
             throw ExitCode.failure
@@ -92,7 +111,13 @@ struct GatewayCommand: AsyncParsableCommand {
         do {
             try await withThrowingDiscardingTaskGroup { tasks in
                 tasks.addTask { try await group.run() }
-                tasks.addTask { if await gateway.waitUntilReady() { announce(gateway) } }
+                tasks.addTask {
+                    _ = await gateway.waitUntilReady()
+                    guard gateway.wasReady else { return }  // a fast pipeline may be stopping already
+                    let http: String?
+                    do { http = try await gateway.waitForHTTP() } catch { return }  // the group reports the error
+                    announce(gateway, http: http)
+                }
             }
         } catch {
             Self.report("\(error)")
@@ -100,8 +125,8 @@ struct GatewayCommand: AsyncParsableCommand {
         }
     }
 
-    func makeConfiguration() -> GatewayConfiguration {
-        GatewayConfiguration(
+    func makeConfiguration(metrics: PrometheusCollectorRegistry?) throws(GatewayError) -> GatewayConfiguration {
+        try GatewayConfiguration(
             ingressEndpoint: ingress ?? (stdin ? nil : "tcp://127.0.0.1:7000"),
             meshEndpoint: mesh,
             join: join,
@@ -109,15 +134,28 @@ struct GatewayCommand: AsyncParsableCommand {
             hubs: Set(hub),
             limits: .init(maxFrameBytes: maxFrameBytes, maxBatchItems: maxBatchItems),
             idempotency: .init(ttl: .seconds(idempotencySeconds), maxKeys: idempotencyKeys),
-            joinTimeout: .seconds(joinTimeout)
+            joinTimeout: .seconds(joinTimeout),
+            http: makeHTTP(metrics: metrics)
         )
     }
 
+    /// `--http`: an explicit address must be bound; the default (not in pipeline mode) is served if free.
+    func makeHTTP(metrics: PrometheusCollectorRegistry?) throws(GatewayError) -> GatewayConfiguration.HTTP? {
+        switch http {
+        case "none"?: return nil
+        case let address?:
+            let (host, port) = try GatewayConfiguration.HTTP.address(address)
+            return .init(host: host, port: port, metrics: metrics)
+        case nil:
+            return stdin ? nil : .init(host: "127.0.0.1", port: 7001, ifAvailable: true, metrics: metrics)
+        }
+    }
+
     /// The line scripts and tests wait for: stdout, or stderr in pipeline mode (stdout holds replies there).
-    func announce(_ gateway: Gateway) {
+    func announce(_ gateway: Gateway, http: String?) {
         var line = "hubmesh-gateway ready"
         if let ingress = gateway.ingressEndpoint { line += " ingress=\(ingress)" }
-        line += " mesh=\(gateway.meshEndpoint) member=\(gateway.member.id)"
+        line += " mesh=\(gateway.meshEndpoint) member=\(gateway.member.id) http=\(http ?? "none")"
         if stdin { line += " (pipeline mode: reading stdin)" }
         let handle = stdin ? FileHandle.standardError : FileHandle.standardOutput
         handle.write(Data((line + "\n").utf8))

@@ -8,7 +8,8 @@ import ServiceLifecycle
 ///
 /// It owns a ``MeshMember`` (role gateway) and an ingress thread that owns a ZeroMQ ROUTER: each
 /// request is decoded, validated, published — blocking while the mesh is behind — and answered
-/// once the mesh accepted it. Run it as a `Service`; add a ``Pipeline`` for `--stdin` mode.
+/// once the mesh accepted it. With ``GatewayConfiguration/http`` it also serves `GET /metrics` and
+/// `GET /health` over HTTP. Run it as a `Service`; add a ``Pipeline`` for `--stdin` mode.
 ///
 /// ```swift
 /// let gateway = try Gateway(configuration: GatewayConfiguration(join: ["tcp://127.0.0.1:6000"]))
@@ -25,6 +26,7 @@ public final class Gateway: Service, Sendable {
     let processor: RequestProcessor
     let state: GatewayStateBox
     let ingress: IngressLoop?
+    let http: OperationsServer?
     let logger: Logger
 
     /// Creates the gateway and binds its sockets, so a port conflict is reported here, at once.
@@ -55,6 +57,12 @@ public final class Gateway: Service, Sendable {
             ingress = nil
             ingressEndpoint = nil
         }
+        let ingressEndpoint = self.ingressEndpoint
+        http = configuration.http.map { settings in
+            OperationsServer(configuration: settings, logger: logger) {
+                GatewayHealth(state: state.current, member: member, ingress: ingressEndpoint)
+            }
+        }
     }
 
     /// The mesh endpoint other members join through, as bound.
@@ -63,21 +71,34 @@ public final class Gateway: Service, Sendable {
     /// Whether the gateway has joined its mesh and accepts requests.
     public var isReady: Bool { state.current == .ready }
 
-    /// Runs the mesh member and the ingress until a graceful shutdown (or cancellation). On shutdown
-    /// the ingress stops first — queued requests are answered `unavailable`, replies flushed — then
-    /// the member flushes what was accepted and leaves the mesh.
+    /// Whether the gateway was ever ready, even if it is stopping now.
+    public var wasReady: Bool { state.wasReady }
+
+    /// What `GET /health` answers now.
+    public var health: GatewayHealth { GatewayHealth(state: state.current, member: member, ingress: ingressEndpoint) }
+
+    /// Waits until the HTTP endpoint listens (or gives up).
+    /// - Returns: its URL (`http://127.0.0.1:7001`, with the chosen port for port 0), or `nil` without
+    ///   ``GatewayConfiguration/http``, when its address was in use with ``GatewayConfiguration/HTTP/ifAvailable``, or once stopped.
+    /// - Throws: ``GatewayError`` `.bind` when it could not listen (``run()`` fails with it too).
+    public func waitForHTTP() async throws(GatewayError) -> String? {
+        try await http?.waitUntilListening()
+    }
+
+    /// Runs the HTTP endpoint, the mesh member and the ingress until a graceful shutdown (or
+    /// cancellation). On shutdown the ingress stops first — queued requests are answered
+    /// `unavailable`, replies flushed — then the member flushes what was accepted and leaves the
+    /// mesh, and the HTTP endpoint (answering `stopping` meanwhile) closes last.
+    /// - Throws: ``GatewayError`` `.bind` when the HTTP address cannot be bound.
     public func run() async throws {
         let front = GatewayFront(gateway: self)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: member),
-                    .init(service: front, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                logger: logger
-            )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let http { services.append(.init(service: http)) }
+        services.append(.init(service: member))
+        services.append(
+            .init(service: front, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
         )
-        try await group.run()
+        try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()
     }
 
     /// Waits until the gateway is ready (joined) or stopping, or the timeout passes.

@@ -65,6 +65,9 @@ public struct GatewayConfiguration: Sendable {
     public var idempotency: Idempotency
     /// How long the gateway waits for its join before it warns (ROUTER) or gives up (pipeline mode). Default 15 s.
     public var joinTimeout: Duration
+    /// The HTTP endpoint for `GET /metrics` and `GET /health`; `nil` serves no HTTP. Default nil
+    /// (`hubmesh-gateway` serves it on `127.0.0.1:7001` unless told otherwise).
+    public var http: HTTP?
 
     /// Creates a configuration; see each property for its default.
     public init(
@@ -75,7 +78,8 @@ public struct GatewayConfiguration: Sendable {
         hubs: Set<String> = [],
         limits: Limits = Limits(),
         idempotency: Idempotency = Idempotency(),
-        joinTimeout: Duration = .seconds(15)
+        joinTimeout: Duration = .seconds(15),
+        http: HTTP? = nil
     ) {
         self.ingressEndpoint = ingressEndpoint
         self.mesh = MeshConfiguration(memberID: memberID, role: .gateway, endpoint: meshEndpoint, join: join)
@@ -83,6 +87,7 @@ public struct GatewayConfiguration: Sendable {
         self.limits = limits
         self.idempotency = idempotency
         self.joinTimeout = joinTimeout
+        self.http = http
     }
 
     /// The decoder options for the ROUTER (`v` required) or for pipeline mode (`v` optional).

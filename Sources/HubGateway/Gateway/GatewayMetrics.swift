@@ -1,15 +1,19 @@
 import Metrics
 
-/// The gateway's counters (swift-metrics): requests by outcome and code, frames received.
+/// The gateway's counters (swift-metrics): requests by outcome and code, frames received, replies dropped.
 ///
 /// `hubmesh_gateway_requests_total{outcome="accepted"|"duplicate"|"rejected", code=…}` counts
-/// requests and batch items; `hubmesh_gateway_frames_total{source="router"|"stdin"}` counts frames.
+/// requests and batch items; `hubmesh_gateway_frames_total{source="router"|"stdin"}` counts frames;
+/// `hubmesh_gateway_replies_dropped_total{reason="backlog_full"|"client_gone"}` counts replies that
+/// never reached their client: it stopped reading past the backlog limit, or disconnected.
 struct GatewayMetrics: Sendable {
     let accepted: Counter
     let duplicate: Counter
     let rejected: [String: Counter]
     let routerFrames: Counter
     let stdinLines: Counter
+    let repliesDroppedBacklogFull: Counter
+    let repliesDroppedClientGone: Counter
 
     init() {
         let label = "hubmesh_gateway_requests_total"
@@ -22,6 +26,8 @@ struct GatewayMetrics: Sendable {
         self.rejected = rejected
         routerFrames = Counter(label: "hubmesh_gateway_frames_total", dimensions: [("source", "router")])
         stdinLines = Counter(label: "hubmesh_gateway_frames_total", dimensions: [("source", "stdin")])
+        repliesDroppedBacklogFull = Counter(label: "hubmesh_gateway_replies_dropped_total", dimensions: [("reason", "backlog_full")])
+        repliesDroppedClientGone = Counter(label: "hubmesh_gateway_replies_dropped_total", dimensions: [("reason", "client_gone")])
     }
 
     func record(_ outcome: ItemOutcome) {

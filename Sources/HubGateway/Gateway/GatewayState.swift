@@ -10,12 +10,18 @@ enum GatewayState: UInt8 {
 /// The state, readable from any thread.
 final class GatewayStateBox: Sendable {
     private let value = Atomic<UInt8>(GatewayState.starting.rawValue)
+    private let served = Atomic<Bool>(false)
 
     var current: GatewayState { GatewayState(rawValue: value.load(ordering: .acquiring)) ?? .stopping }
 
+    /// Whether it was ever `ready` (a fast pipeline can be `stopping` again before anyone looked).
+    var wasReady: Bool { served.load(ordering: .acquiring) }
+
     /// Moves to `ready` unless stopping already.
     func markReady() {
-        _ = value.compareExchange(expected: GatewayState.starting.rawValue, desired: GatewayState.ready.rawValue, ordering: .acquiringAndReleasing)
+        let (exchanged, _) = value.compareExchange(
+            expected: GatewayState.starting.rawValue, desired: GatewayState.ready.rawValue, ordering: .acquiringAndReleasing)
+        if exchanged { served.store(true, ordering: .releasing) }
     }
 
     func markStopping() { value.store(GatewayState.stopping.rawValue, ordering: .releasing) }

@@ -180,11 +180,15 @@ final class IngressLoop: @unchecked Sendable {
     private func send(_ pending: ReplyBacklog.Pending) {
         if backlog.isEmpty || !backlog.has(client) {
             switch trySend(client, pending) {
-            case true?, nil: return  // sent, or the client is gone
+            case true?: return
+            case nil:  // the client is gone
+                processor.metrics.repliesDroppedClientGone.increment()
+                return
             case false?: break  // its queue is full: keep the reply, in order
             }
         }
         if !backlog.append(pending, for: client) {
+            processor.metrics.repliesDroppedBacklogFull.increment()
             logger.warning("a client does not read its replies; reply dropped", metadata: ["hubmesh.gateway.backlog": "\(backlog.limit)"])
         }
     }
@@ -206,6 +210,9 @@ final class IngressLoop: @unchecked Sendable {
 
     private func flushBacklog() {
         let dropped = backlog.flush { client, pending in trySend(client, pending) }
-        if dropped > 0 { logger.debug("\(dropped) replies dropped: their client is gone") }
+        if dropped > 0 {
+            processor.metrics.repliesDroppedClientGone.increment(by: dropped)
+            logger.debug("\(dropped) replies dropped: their client is gone")
+        }
     }
 }

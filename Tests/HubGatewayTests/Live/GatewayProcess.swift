@@ -44,11 +44,18 @@ final class GatewayProcess: Sendable {
     var output: [String] { stdoutLog.lines.withLock { $0 } }
     var errors: [String] { stderrLog.lines.withLock { $0 } }
 
-    /// Starts a ROUTER gateway on free ports and waits for its `ready` line.
+    /// Starts a ROUTER gateway on free ports (HTTP too, unless `extra` has `--http`) and waits for its `ready` line.
     static func start(_ extra: [String] = []) async throws -> (GatewayProcess, ingress: String, mesh: String) {
-        let gateway = try GatewayProcess(["--ingress", "tcp://127.0.0.1:0", "--mesh", "tcp://127.0.0.1:0"] + extra)
+        let http = extra.contains("--http") ? [] : ["--http", "127.0.0.1:0"]
+        let gateway = try GatewayProcess(["--ingress", "tcp://127.0.0.1:0", "--mesh", "tcp://127.0.0.1:0"] + http + extra)
         let ready = try await gateway.waitForLine(timeout: .seconds(30)) { $0.contains("ready") }
         return (gateway, try field("ingress", in: ready), try field("mesh", in: ready))
+    }
+
+    /// A field of the `ready` line (`http`, `member`, ...), once it was printed.
+    func ready(_ name: String) throws -> String {
+        guard let line = output.first(where: { $0.contains("ready") }) else { throw TestFailure("\(arguments): no ready line yet") }
+        return try Self.field(name, in: line)
     }
 
     static func field(_ name: String, in line: String) throws -> String {
