@@ -37,10 +37,9 @@ public struct MeshConfiguration: Sendable {
     public var replayMaxAge: Duration
     /// When the PUB socket has refused messages for this long (a subscriber stopped reading), fan-out
     /// turns lossy for ``lossyPeriod`` so the other members keep receiving; the stalled member repairs
-    /// from the replay buffer afterwards. `nil`: never — strict backpressure, one stalled member holds
-    /// everyone back once the buffers are full. Default `nil`: the lossy switch is **experimental**; in
-    /// about one run in three a stalled subscriber stopped receiving from the publisher altogether after
-    /// it resumed (its I/O thread alive, nothing arriving), which is worse than waiting.
+    /// from the replay buffer afterwards (or reports what is older than it as lost). `nil`: never —
+    /// strict backpressure, one stalled member holds everyone back once the pipes and socket buffers
+    /// are full. Default 500 ms.
     public var stallTimeout: Duration?
     /// How long fan-out stays lossy after a stall was detected. Default 1 s.
     public var lossyPeriod: Duration
@@ -63,7 +62,7 @@ public struct MeshConfiguration: Sendable {
         maxFrameSize: Int = MeshCodec.defaultMaxFrameSize,
         replayCapacity: Int = 200_000,
         replayMaxAge: Duration = .seconds(60),
-        stallTimeout: Duration? = nil,
+        stallTimeout: Duration? = .milliseconds(500),
         lossyPeriod: Duration = .seconds(1),
         repairTimeout: Duration = .seconds(5)
     ) {

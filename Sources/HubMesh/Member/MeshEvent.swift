@@ -54,6 +54,8 @@ public struct MeshCounters: Sendable, Equatable {
     public var replaysServed: Int = 0
     /// Times a stalled subscriber made fan-out lossy.
     public var stalls: Int = 0
+    /// Times a subscription link to an alive peer was silent and was reconnected.
+    public var linkResets: Int = 0
     /// Frames that failed to decode.
     public var decodeErrors: Int = 0
     /// Group-management requests sent / acked / failed / timed out.

@@ -30,6 +30,7 @@ extension MeshIO {
 
     func drainSubscriber(budget: Int) {
         lastHeardOrigin = nil
+        subscriberDrained = false
         for _ in 0..<budget {
             let received: Bool?
             do {
@@ -41,7 +42,10 @@ extension MeshIO {
                 logger.error("receiving from peers failed: \(error)")
                 return
             }
-            if received == nil { return }
+            if received == nil {
+                subscriberDrained = true
+                return
+            }
         }
     }
 
@@ -58,7 +62,9 @@ extension MeshIO {
         // A sign of life; once per origin per drained batch is plenty.
         if header.origin != lastHeardOrigin {
             lastHeardOrigin = header.origin
-            handle(membership.heard(from: header.origin, epoch: header.epoch, now: clock.now))
+            let now = clock.now
+            heardOnSubscriber[header.origin] = now
+            handle(membership.heard(from: header.origin, epoch: header.epoch, now: now))
         }
         switch decoded.message.body {
         case .control(.barrierAck(let member, let token)):

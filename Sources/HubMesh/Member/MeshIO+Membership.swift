@@ -18,6 +18,7 @@ extension MeshIO {
                     connect(to: new)
                 }
                 tracker.forget(origin: new.id)
+                heardOnSubscriber[new.id] = clock.now
                 failRequests(to: new.id, HubMeshError(code: .memberDead, message: "member \(new.id) restarted before answering"))
                 peersSubscribedToMe.remove(new.id)
                 logger.info("member restarted and rejoined", metadata: ["hubmesh.member": "\(new.id)"])
@@ -25,6 +26,7 @@ extension MeshIO {
                 sendDirected(.control(.hello(me)), toMember: new.id)
                 startBarrier(peers: [new.id]) { _ in }
             case .revived(let info):
+                heardOnSubscriber[info.id] = clock.now
                 logger.info("member is alive again", metadata: ["hubmesh.member": "\(info.id)"])
                 events.yield(.memberRevived(info))
             case .declaredDead(let info), .departed(let info):
@@ -45,6 +47,7 @@ extension MeshIO {
 
     func connect(to info: MemberInfo) {
         peerEndpoints[info.id] = (info.routerEndpoint, info.publishEndpoint)
+        heardOnSubscriber[info.id] = clock.now
         _ = dealer(for: info.routerEndpoint)
         do {
             try subscriber.connect(info.publishEndpoint)
@@ -217,12 +220,19 @@ extension MeshIO {
 
     func timers() {
         let now = clock.now
+        for id in injectedLinkCuts.withLock({ cuts in
+            defer { cuts.removeAll() }; return cuts
+        }) {
+            if let endpoint = peerEndpoints[id]?.publish { try? subscriber.disconnect(endpoint) }
+        }
         if now >= nextHeartbeat {
             nextHeartbeat = now.advanced(by: configuration.heartbeatInterval)
             let members = membership.aliveMembers
             for id in peerEndpoints.keys { sendDirected(.control(.heartbeat(members)), toMember: id) }
+            publishLocally(.control(.heartbeat([])))
             for seed in unansweredSeeds { sayHello(toEndpoint: seed) }
             handle(membership.tick(now: now))
+            checkSubscriptionLinks(now: now)
         }
         for (token, barrier) in barriers where barrier.deadline <= now {
             finishBarrier(token: token, barrier: barrier, missing: Array(barrier.waiting))
@@ -241,6 +251,32 @@ extension MeshIO {
             nextSnapshot = now.advanced(by: .milliseconds(100))
             replay.evict(now: now)
             publishSnapshot()
+        }
+    }
+
+    /// A peer that is alive (we hear it directly) but whose PUB has sent us nothing for twice
+    /// `deadAfter` while we keep up with our SUB: the link to its PUB is broken (it publishes a
+    /// heartbeat there every interval). Reconnecting makes a new pipe; what was missed is repaired
+    /// from the peer's replay buffer through the sequence gap the next message shows.
+    func checkSubscriptionLinks(now: ContinuousClock.Instant) {
+        guard subscriberDrained else { return }
+        let limit = configuration.deadAfter * 2
+        for id in membership.alivePeerIDs {
+            guard let endpoint = peerEndpoints[id]?.publish, let heard = heardOnSubscriber[id], heard.duration(to: now) > limit else {
+                continue
+            }
+            logger.warning(
+                "nothing arrived from this peer's PUB although it is alive: reconnecting the subscription; missed messages are repaired",
+                metadata: ["hubmesh.member": "\(id)", "hubmesh.silence": "\(heard.duration(to: now))"]
+            )
+            try? subscriber.disconnect(endpoint)
+            do {
+                try subscriber.connect(endpoint)
+            } catch {
+                logger.error("could not resubscribe to \(id) at \(endpoint): \(error)")
+            }
+            heardOnSubscriber[id] = now
+            counters.linkResets += 1
         }
     }
 

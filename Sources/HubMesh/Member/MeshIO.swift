@@ -30,6 +30,13 @@ final class MeshIO: @unchecked Sendable {
 
     var membership: Membership<ContinuousClock.Instant>
     var lastHeardOrigin: String?
+    /// When each peer's PUB last reached our SUB (any frame), or when we connected to it.
+    var heardOnSubscriber: [String: ContinuousClock.Instant] = [:]
+    /// Whether the last drain emptied the SUB: we are not behind on reading it.
+    var subscriberDrained = true
+    /// Fault injection for tests: peers whose subscription link is cut at the next turn, silently
+    /// (as a broken pipe would), to show that the link check notices and repairs it.
+    let injectedLinkCuts = Mutex<Set<String>>([])
     var tracker = SequenceTracker()
     var counters = MeshCounters()
     var metrics = MeshMetrics()
@@ -171,6 +178,8 @@ final class MeshIO: @unchecked Sendable {
     /// Runs until stopped. Called on the dedicated thread.
     func run() {
         // The sockets were created on the initializing thread; thread start is a full memory barrier.
+        // Every member publishes a heartbeat on its PUB too: the sign that our link to its PUB works.
+        do { try subscriber.subscribe(Topic.linkHeartbeat.bytes) } catch { logger.error("subscribe failed: \(error)") }
         for seed in unansweredSeeds { sayHello(toEndpoint: seed) }
         if unansweredSeeds.isEmpty { checkJoined() }
         var sent = 0

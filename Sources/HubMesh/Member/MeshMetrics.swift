@@ -5,7 +5,8 @@ import Metrics
 ///
 /// Names (Prometheus style): `hubmesh_envelopes_published_total{kind}`,
 /// `hubmesh_envelopes_received_total{kind}`, `hubmesh_gaps_detected_total`,
-/// `hubmesh_messages_lost_total`, `hubmesh_decode_errors_total`,
+/// `hubmesh_messages_lost_total`, `hubmesh_gaps_repaired_total`, `hubmesh_messages_repaired_total`,
+/// `hubmesh_stalls_total`, `hubmesh_link_resets_total`, `hubmesh_decode_errors_total`,
 /// `hubmesh_group_requests_total{outcome}`, `hubmesh_backpressure_waits_total`,
 /// `hubmesh_members{state}` (gauge), `hubmesh_joined` (gauge, 0/1).
 struct MeshMetrics {
@@ -15,6 +16,10 @@ struct MeshMetrics {
     private let received: [String: Counter]
     private let gaps = Counter(label: "hubmesh_gaps_detected_total")
     private let lost = Counter(label: "hubmesh_messages_lost_total")
+    private let gapsRepaired = Counter(label: "hubmesh_gaps_repaired_total")
+    private let repaired = Counter(label: "hubmesh_messages_repaired_total")
+    private let stalls = Counter(label: "hubmesh_stalls_total")
+    private let linkResets = Counter(label: "hubmesh_link_resets_total")
     private let decodeErrors = Counter(label: "hubmesh_decode_errors_total")
     private let requests: [String: Counter]
     private let backpressure = Counter(label: "hubmesh_backpressure_waits_total")
@@ -43,6 +48,10 @@ struct MeshMetrics {
         }
         add(gaps, now.gapsDetected - last.gapsDetected)
         add(lost, now.messagesLost - last.messagesLost)
+        add(gapsRepaired, now.gapsRepaired - last.gapsRepaired)
+        add(repaired, now.messagesRepaired - last.messagesRepaired)
+        add(stalls, now.stalls - last.stalls)
+        add(linkResets, now.linkResets - last.linkResets)
         add(decodeErrors, now.decodeErrors - last.decodeErrors)
         add(requests["sent"], now.requestsSent - last.requestsSent)
         add(requests["acked"], now.requestsAcked - last.requestsAcked)

@@ -37,6 +37,8 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
     public static func barrier(member: String, token: String) -> Topic {
         Topic(parts: ["", member, token], letter: Letter.barrier)
     }
+    /// Heartbeats a member publishes on its PUB (every member subscribes): the sign that a subscription link works.
+    public static let linkHeartbeat = Topic(parts: [""], letter: Letter.heartbeat)
     /// Prefix matching every barrier acknowledgement for `member`.
     public static func barrierPrefix(member: String) -> Topic { Topic(parts: ["", member], letter: Letter.barrier) }
 
