@@ -12,36 +12,69 @@ enum Output {
 }
 
 /// A local test connection: prints or counts what it receives.
+///
+/// A `text` connection receives the members' own text payloads; a `json` connection receives what a
+/// gateway publishes: SignalR JSON invocations (`{"type":1,"target":"n","arguments":[5]}` + 0x1E).
 final class TestConnection: HubConnection {
     let connectionID: String
     let userID: String?
-    let protocolName = "text"
+    let protocolName: String
     let quiet: Bool
     let counts = Mutex((count: 0, orderErrors: 0, last: 0))
     /// Numbers skipped in a numbered stream, as ranges.
     let missing = Mutex<[ClosedRange<Int>]>([])
 
-    init(connectionID: String, userID: String?, quiet: Bool) {
+    init(connectionID: String, userID: String?, quiet: Bool, protocolName: String = "text") {
         self.connectionID = connectionID
         self.userID = userID
         self.quiet = quiet
+        self.protocolName = protocolName
     }
 
     func write(_ bytes: [UInt8]) {
+        if protocolName == "json" {
+            // Counted like 'n:5' when the invocation's only argument is an integer (what the process tests publish).
+            let number = Self.soleIntegerArgument(bytes)
+            count(number)
+            if !quiet { Output.line("recv \(connectionID) \(String(decoding: bytes.filter { $0 != 0x1E }, as: UTF8.self))") }
+            return
+        }
         let text = String(decoding: bytes, as: UTF8.self)
         // Numbered messages ('n:5', 'm:5', 't:5') are checked for order.
         if text.count > 2, text.dropFirst().first == ":", let number = Int(text.dropFirst(2)) {
-            let skipped = counts.withLock { counts -> ClosedRange<Int>? in
-                counts.count += 1
-                if number <= counts.last { counts.orderErrors += 1 }
-                defer { counts.last = number }
-                return number > counts.last + 1 ? (counts.last + 1)...(number - 1) : nil
-            }
-            if let skipped { missing.withLock { $0.append(skipped) } }
+            count(number)
         } else {
-            counts.withLock { $0.count += 1 }
+            count(nil)
         }
         if !quiet { Output.line("recv \(connectionID) \(text)") }
+    }
+
+    /// Counts one message; a numbered one is checked for order and skipped numbers.
+    private func count(_ number: Int?) {
+        guard let number else {
+            counts.withLock { $0.count += 1 }
+            return
+        }
+        let skipped = counts.withLock { counts -> ClosedRange<Int>? in
+            counts.count += 1
+            if number <= counts.last { counts.orderErrors += 1 }
+            defer { counts.last = number }
+            return number > counts.last + 1 ? (counts.last + 1)...(number - 1) : nil
+        }
+        if let skipped { missing.withLock { $0.append(skipped) } }
+    }
+
+    /// `N` from a single JSON invocation ending in `"arguments":[N]}` + 0x1E, else `nil`.
+    static func soleIntegerArgument(_ bytes: [UInt8]) -> Int? {
+        var end = bytes.count
+        for expected: UInt8 in [0x1E, UInt8(ascii: "}"), UInt8(ascii: "]")] {
+            guard end > 0, bytes[end - 1] == expected else { return nil }
+            end -= 1
+        }
+        var start = end
+        while start > 0, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[start - 1]) { start -= 1 }
+        guard start < end, end - start <= 18, start > 0, bytes[start - 1] == UInt8(ascii: "[") else { return nil }
+        return bytes[start..<end].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
     }
 }
 
@@ -122,10 +155,12 @@ final class Console: Service {
             switch command {
             case "connect":
                 let user = words.count > 1 && words[1] != "-" ? words[1] : nil
+                let flags = Set(words.dropFirst(2))
                 let connection = TestConnection(
                     connectionID: ConnectionID.make(member: member.id),
                     userID: user,
-                    quiet: words.count > 2 && words[2] == "quiet"
+                    quiet: flags.contains("quiet"),
+                    protocolName: flags.contains("json") ? "json" : "text"
                 )
                 connections.withLock { $0[connection.connectionID] = connection }
                 await manager.onConnected(connection)

@@ -13,7 +13,11 @@ struct MemberCommand: AsyncParsableCommand {
         abstract: "Run a bare HubMesh mesh member that exchanges envelopes and prints what arrives.",
         discussion: """
             Commands on stdin, one per line:
-              connect <user|-> [quiet]       create a local test connection; prints 'connected <id>'
+              connect <user|-> [quiet] [json]
+                                             create a local test connection; prints 'connected <id>'.
+                                             'json': it speaks the SignalR json protocol and receives what a
+                                             gateway publishes; an invocation whose only argument is an
+                                             integer N counts as number N in 'stats'
               disconnect <id>                remove it
               add <id> <group> / remove <id> <group>
                                              group management (the connection may live on any member)
