@@ -146,7 +146,7 @@ let package = Package(
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol"]),
-        .testTarget(name: "HubMeshTests", dependencies: ["HubMesh", "hubmesh-member"]),
+        .testTarget(name: "HubMeshTests", dependencies: ["HubMesh", "ZeroMQ", "hubmesh-member", "hubmesh-gateway"]),
         .testTarget(name: "HubServerTests", dependencies: ["HubServer", "hubmesh-node"], exclude: ["interop"]),
         .testTarget(name: "HubGatewayTests", dependencies: ["HubGateway", "hubmesh-gateway", "HubMesh", "HubProtocol", "ZeroMQ"]),
     ]

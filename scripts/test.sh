@@ -60,12 +60,17 @@ lint() {
 }
 
 build() {
-    swift build --build-tests \
-        && swift build -c release --product hubmesh-member
+    swift build --build-tests || return 1
+    # One product per call: 'swift build --product A --product B' builds only the last one.
+    local product
+    for product in hubmesh-member hubmesh-gateway; do
+        swift build -c release --product "$product" || return 1
+    done
 }
 
 swift_tests() {
-    HUBMESH_MEMBER_BIN="$root/.build/release/hubmesh-member" swift test --skip-build --no-parallel
+    HUBMESH_MEMBER_BIN="$root/.build/release/hubmesh-member" HUBMESH_GATEWAY_BIN="$root/.build/release/hubmesh-gateway" \
+        swift test --skip-build --no-parallel
 }
 
 python_tests() {

@@ -10,10 +10,7 @@ final class MemberProcess: Sendable {
     let arguments: [String]
 
     /// The built executable: `$HUBMESH_MEMBER_BIN`, or next to the test bundle.
-    static var executable: URL {
-        if let path = ProcessInfo.processInfo.environment["HUBMESH_MEMBER_BIN"] { return URL(fileURLWithPath: path) }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hubmesh-member")
-    }
+    static var executable: URL { builtExecutable("hubmesh-member", override: "HUBMESH_MEMBER_BIN") }
 
     init(_ arguments: [String]) throws {
         self.arguments = arguments
@@ -27,22 +24,7 @@ final class MemberProcess: Sendable {
         process.standardError = FileHandle.standardError
         input = stdinPipe.fileHandleForWriting
         try process.run()
-        let reader = stdoutPipe.fileHandleForReading
-        let lineBuffer = buffer
-        let thread = Thread {
-            var buffer = Data()
-            while true {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                while let newline = buffer.firstIndex(of: 0x0A) {
-                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                    buffer.removeSubrange(buffer.startIndex...newline)
-                    lineBuffer.lines.withLock { $0.append(line) }
-                }
-            }
-        }
-        thread.start()
+        buffer.pump(stdoutPipe.fileHandleForReading)
     }
 
     /// Starts a member with id `id` on a free port, joining `join`, and waits until it is ready.
@@ -65,13 +47,7 @@ final class MemberProcess: Sendable {
     /// Waits for the first line (from index `from`) that satisfies `predicate`.
     @discardableResult
     func waitFor(from: Int = 0, timeout: Duration = .seconds(10), _ predicate: (String) -> Bool) async throws -> String {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if let line = buffer.lines.withLock({ $0.dropFirst(from).first(where: predicate) }) { return line }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        if let line = buffer.lines.withLock({ $0.dropFirst(from).first(where: predicate) }) { return line }
+        if let line = try await buffer.waitFor(from: from, timeout: timeout, while: process, predicate) { return line }
         throw ProcessTestError("timed out after \(timeout) waiting in \(arguments.prefix(2)); last lines: \(output.suffix(8))")
     }
 
@@ -87,9 +63,9 @@ final class MemberProcess: Sendable {
         return try await waitFor(from: start, timeout: timeout) { $0.hasPrefix(prefix) || $0.hasPrefix("error") }
     }
 
-    /// Creates a connection and returns its id.
-    func connect(user: String? = nil, quiet: Bool = false) async throws -> String {
-        let line = try await command("connect \(user ?? "-")\(quiet ? " quiet" : "")", expect: "connected ")
+    /// Creates a connection and returns its id; a `json` one receives what a gateway publishes.
+    func connect(user: String? = nil, quiet: Bool = false, json: Bool = false) async throws -> String {
+        let line = try await command("connect \(user ?? "-")\(quiet ? " quiet" : "")\(json ? " json" : "")", expect: "connected ")
         return String(line.dropFirst("connected ".count))
     }
 
@@ -118,15 +94,56 @@ final class MemberProcess: Sendable {
     func stop() {
         guard process.isRunning else { return }
         send("quit")
-        let deadline = Date().addingTimeInterval(3)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { signal(SIGKILL) }
-        process.waitUntilExit()
+        reap(process, grace: 3)
     }
 }
 
+/// The built executable `name`: the path in environment variable `override`, or next to the test bundle.
+func builtExecutable(_ name: String, override: String) -> URL {
+    if let path = ProcessInfo.processInfo.environment[override] { return URL(fileURLWithPath: path) }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+}
+
+/// Waits up to `grace` seconds for `process` to exit, SIGKILLs it if it has not, and reaps it.
+func reap(_ process: Process, grace: TimeInterval) {
+    let deadline = Date().addingTimeInterval(grace)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+}
+
+/// The lines a child process writes to a pipe, read by a thread of their own.
 final class LineBuffer: Sendable {
     let lines = Mutex<[String]>([])
+
+    /// Reads `handle` line by line until end of file.
+    func pump(_ handle: FileHandle) {
+        Thread { [self] in
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                    lines.withLock { $0.append(line) }
+                }
+            }
+        }.start()
+    }
+
+    /// The first line from index `from` that satisfies `predicate`, waiting up to `timeout` while
+    /// `process` runs; `nil` if none came.
+    func waitFor(from: Int, timeout: Duration, while process: Process, _ predicate: (String) -> Bool) async throws -> String? {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if let line = lines.withLock({ $0.dropFirst(from).first(where: predicate) }) { return line }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return lines.withLock { $0.dropFirst(from).first(where: predicate) }
+    }
 }
 
 struct ProcessTestError: Error, CustomStringConvertible {

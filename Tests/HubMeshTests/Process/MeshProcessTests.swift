@@ -190,11 +190,21 @@ struct MeshProcessTests {
         _ count: Int,
         timeout: Duration = .seconds(60)
     ) async throws -> (count: Int, orderErrors: Int, last: Int) {
+        try await waitForStats(member, connection, timeout: timeout) { $0.count >= count }
+    }
+
+    /// Polls `stats` until `connection`'s counts satisfy `done` or `timeout` passes; returns the last counts.
+    func waitForStats(
+        _ member: MemberProcess,
+        _ connection: String,
+        timeout: Duration,
+        until done: (_ stats: (count: Int, orderErrors: Int, last: Int)) -> Bool
+    ) async throws -> (count: Int, orderErrors: Int, last: Int) {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var latest = (count: 0, orderErrors: 0, last: 0)
         while ContinuousClock.now < deadline {
             latest = try await member.stats().connections[connection] ?? latest
-            if latest.count >= count { return latest }
+            if done(latest) { return latest }
             try await Task.sleep(for: .milliseconds(250))
         }
         return latest
