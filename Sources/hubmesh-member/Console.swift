@@ -1,5 +1,6 @@
 import Foundation
 import HubMesh
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 
@@ -83,12 +84,14 @@ final class Console: Service {
     let member: MeshMember
     let manager: MeshHubLifetimeManager
     let demo: Bool
+    let registry: PrometheusCollectorRegistry
     let connections = Mutex<[String: TestConnection]>([:])
 
-    init(member: MeshMember, manager: MeshHubLifetimeManager, demo: Bool) {
+    init(member: MeshMember, manager: MeshHubLifetimeManager, demo: Bool, registry: PrometheusCollectorRegistry) {
         self.member = member
         self.manager = manager
         self.demo = demo
+        self.registry = registry
     }
 
     func run() async throws {
@@ -225,6 +228,15 @@ final class Console: Service {
             case "members":
                 for peer in member.snapshot.peers { Output.line("member \(peer.info.id) \(peer.alive ? "alive" : "dead")") }
                 Output.line("members end")
+            case "health":
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                let json = try encoder.encode(MeshHealth(snapshot: member.snapshot))
+                Output.line("health " + String(decoding: json, as: UTF8.self))
+            case "metrics":
+                let text = String(decoding: registry.emitToBuffer(), as: UTF8.self)
+                for line in text.split(separator: "\n") { Output.line("metric \(line)") }
+                Output.line("metrics end")
             default:
                 Output.line("error unknown command: \(line)")
             }

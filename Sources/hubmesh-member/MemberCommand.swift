@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import HubMesh
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// A bare mesh member driven by line commands on stdin: the demo of the mesh, and the process the
@@ -31,6 +33,8 @@ struct MemberCommand: AsyncParsableCommand {
               tick <group> <seconds>         publish 't:<n>' to a group every 100 ms for <seconds>
               stats                          per-connection counts: 'stats <id> <count> <orderErrors> <last>'
               members                        'member <id> <alive|dead>' lines
+              health                         'health <json>': the mesh part of a node's GET /health
+              metrics                        'metric <line>' per Prometheus exposition line, then 'metrics end'
               quit
             With --demo, no stdin is read: the member publishes a counter to group 'demo' every second
             and prints what it receives.
@@ -61,8 +65,8 @@ struct MemberCommand: AsyncParsableCommand {
     @Option(help: "Envelopes kept for replay to members that missed some (0 turns repair off).")
     var replayCapacity: Int = 200_000
 
-    @Option(help: "Milliseconds the PUB may be blocked by a stalled subscriber before fan-out turns lossy (0 = never; experimental).")
-    var stallTimeoutMs: Int = 0
+    @Option(help: "Milliseconds the PUB may be blocked by a stalled subscriber before fan-out turns lossy for 1 s (0 = never).")
+    var stallTimeoutMs: Int = 500
 
     @Option(help: "Milliseconds a receiver waits for a replay before declaring messages lost.")
     var repairTimeoutMs: Int = 5000
@@ -86,6 +90,8 @@ struct MemberCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "hubmesh.member")
         var configuration = MeshConfiguration(
             memberID: id,
@@ -108,7 +114,7 @@ struct MemberCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let manager = MeshHubLifetimeManager(hub: hub, member: member, logger: logger)
-        let console = Console(member: member, manager: manager, demo: demo)
+        let console = Console(member: member, manager: manager, demo: demo, registry: registry)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: member), .init(service: console, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -27,6 +27,8 @@ extension MeshIO {
                 startBarrier(peers: [new.id]) { _ in }
             case .revived(let info):
                 heardOnSubscriber[info.id] = clock.now
+                // It may have missed the end of what we published while it was silent: flush it.
+                keepFlushing(since: clock.now.advanced(by: .zero - configuration.replayMaxAge), until: clock.now.advanced(by: .seconds(5)))
                 logger.info("member is alive again", metadata: ["hubmesh.member": "\(info.id)"])
                 events.yield(.memberRevived(info))
             case .declaredDead(let info), .departed(let info):
@@ -230,6 +232,7 @@ extension MeshIO {
             let members = membership.aliveMembers
             for id in peerEndpoints.keys { sendDirected(.control(.heartbeat(members)), toMember: id) }
             publishLocally(.control(.heartbeat([])))
+            publishFlushes(now: now)
             for seed in unansweredSeeds { sayHello(toEndpoint: seed) }
             handle(membership.tick(now: now))
             checkSubscriptionLinks(now: now)

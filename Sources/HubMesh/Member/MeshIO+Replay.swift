@@ -20,6 +20,7 @@ extension MeshIO {
             return
         }
         lossyUntil = now.advanced(by: configuration.lossyPeriod)
+        keepFlushing(since: flushSince ?? since, until: now.advanced(by: configuration.lossyPeriod + Self.flushWindow))
         counters.stalls += 1
         logger.warning(
             "a subscriber stopped reading: fan-out is lossy for a while so the others keep receiving; it will repair from the replay buffer",
@@ -40,11 +41,93 @@ extension MeshIO {
         }
     }
 
+    // MARK: - Flushes
+
+    /// How long after a stall flushes keep going out (a stalled member's pipe may take a while to
+    /// come back once it reads again).
+    static let flushWindow: Duration = .seconds(10)
+
+    func keepFlushing(since: ContinuousClock.Instant, until: ContinuousClock.Instant) {
+        flushSince = min(flushSince ?? since, since)
+        flushUntil = max(flushUntil ?? until, until)
+    }
+
+    /// A message dropped for a stalled member is only seen missing when a later one on its topic
+    /// arrives: at the end of a stream nothing would. So after a stall, every heartbeat, each topic
+    /// published since the stall began gets a *flush*: an envelope without payloads carrying the last
+    /// sequence number handed to ZeroMQ on that topic (taking no number of its own; never delivered).
+    /// A receiver that has not seen that number knows the end of the topic is missing and repairs it
+    /// (or reports it lost). Everything up to that number was sent before the flush, so the replay
+    /// buffer has it when the request comes.
+    func publishFlushes(now: ContinuousClock.Instant) {
+        guard let since = flushSince, let until = flushUntil else { return }
+        guard now <= until else {
+            flushSince = nil
+            flushUntil = nil
+            return
+        }
+        for topic in replay.topics(since: since, limit: Self.flushTopicLimit) {
+            guard let envelope = Self.flushEnvelope(for: topic), let sequence = replay.lastSequence(topic: topic) else { continue }
+            do {
+                let header = MeshHeader(origin: me.id, epoch: me.epoch, sequence: sequence, messageID: 0)
+                let frame = try MeshCodec.encode(MeshMessage(header: header, body: .hub(envelope)), topic: topic)
+                backlog.append(Outgoing(frame: frame, kind: "", topic: nil, sequence: 0))
+            } catch {
+                logger.error("could not encode a flush for \(topic): \(error)")
+            }
+        }
+    }
+
+    /// A flush arrived: if it names a number this receiver never saw, repair up to it.
+    func receiveFlush(origin: String, topic: [UInt8], epoch: UInt64, sequence: UInt64) {
+        guard let range = tracker.flush(origin: origin, epoch: epoch, topic: topic, sequence: sequence) else { return }
+        counters.gapsDetected += 1
+        let key = RepairKey(origin: origin, topic: topic)
+        guard configuration.replayCapacity > 0 || repairs[key] != nil else {
+            declareLost(origin: origin, topic: topic, ranges: [range])
+            return
+        }
+        if repairs[key] == nil {
+            repairs[key] = TopicRepair(gap: range)
+        } else {
+            repairs[key]?.gap(range)
+        }
+        repairDeadlines[key] = clock.now.advanced(by: configuration.repairTimeout)
+        logger.info(
+            "a flush shows the end of a topic is missing: asking the origin to replay",
+            metadata: ["hubmesh.origin": "\(origin)", "hubmesh.topic": "\(Self.topicName(topic))", "hubmesh.range": "\(range)"]
+        )
+        sendDirected(.control(.replayRequest(topic: topic, range: range)), toMember: origin)
+    }
+
+    /// Topics flushed per heartbeat at most (the most recently published ones).
+    static let flushTopicLimit = 1000
+
+    /// An envelope without payloads on `topic`, or `nil` for a topic that is not a hub topic.
+    static func flushEnvelope(for topic: Topic) -> HubEnvelope? {
+        let parts = topic.bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        guard parts.count >= 3, !parts[0].isEmpty, parts[1].utf8.count == 1 else { return nil }
+        let hub = parts[0]
+        let empty = Payloads([:])
+        switch parts[1].utf8.first {
+        case Topic.Letter.all: return .all(AllMessage(hub: hub, payloads: empty))
+        case Topic.Letter.group where parts.count >= 4: return .group(GroupMessage(hub: hub, group: parts[2], payloads: empty))
+        case Topic.Letter.user where parts.count >= 4: return .user(UserMessage(hub: hub, userID: parts[2], payloads: empty))
+        case Topic.Letter.node where parts.count >= 4:
+            return .connection(ConnectionMessage(hub: hub, connectionID: parts[2] + ".flush", payloads: empty))
+        default: return nil
+        }
+    }
+
     // MARK: - Receiving hub envelopes
 
     /// Checks the sequence number of a received envelope and delivers it, holding it back while an
     /// earlier gap on its topic is being repaired.
     func receive(_ delivery: MeshDelivery, topic: [UInt8], epoch: UInt64, sequence: UInt64) {
+        if delivery.envelope.isFlush {
+            receiveFlush(origin: delivery.origin, topic: topic, epoch: epoch, sequence: sequence)
+            return
+        }
         let verdict = tracker.record(origin: delivery.origin, epoch: epoch, topic: topic, sequence: sequence)
         let key = RepairKey(origin: delivery.origin, topic: topic)
         switch verdict {
@@ -79,6 +162,7 @@ extension MeshIO {
     }
 
     func deliver(_ delivery: MeshDelivery) {
+        if delivery.envelope.isFlush { return }
         counters.received[delivery.envelope.kindName, default: 0] += 1
         handlers[delivery.envelope.hub]?(delivery)
     }

@@ -37,6 +37,10 @@ final class MeshIO: @unchecked Sendable {
     /// Fault injection for tests: peers whose subscription link is cut at the next turn, silently
     /// (as a broken pipe would), to show that the link check notices and repairs it.
     let injectedLinkCuts = Mutex<Set<String>>([])
+    /// After a stall: flushes go out on the topics published since `flushSince` until `flushUntil`
+    /// (see `publishFlushes`), so a stalled member's tail loss shows up as a gap before a flush.
+    var flushSince: ContinuousClock.Instant?
+    var flushUntil: ContinuousClock.Instant?
     var tracker = SequenceTracker()
     var counters = MeshCounters()
     var metrics = MeshMetrics()

@@ -46,6 +46,22 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         while order.count > capacity { dropOldest() }
     }
 
+    /// The topics of frames appended at or after `since` (newest first, at most `limit`).
+    public func topics(since: Instant, limit: Int) -> Set<Topic> {
+        var found: Set<Topic> = []
+        var index = order.count - 1
+        while index >= 0, found.count < limit {
+            let entry = order[index]
+            if entry.time < since { break }
+            found.insert(entry.topic)
+            index -= 1
+        }
+        return found
+    }
+
+    /// The last sequence number held for `topic`, if any.
+    public func lastSequence(topic: Topic) -> UInt64? { topics[topic]?.last?.sequence }
+
     /// Drops frames older than `maxAge`.
     public mutating func evict(now: Instant) {
         while let oldest = order.first, oldest.time.duration(to: now) > maxAge { dropOldest() }

@@ -64,6 +64,17 @@ public struct SequenceTracker: Sendable {
         return .stale(expected: expected)
     }
 
+    /// A flush says `sequence` is the last number the origin published on `topic`. Returns the
+    /// numbers this receiver never saw (and records them as seen, since a repair takes over), or
+    /// `nil` if it saw them all or has no baseline for the topic in that epoch.
+    public mutating func flush(origin: String, epoch: UInt64, topic: [UInt8], sequence: UInt64) -> ClosedRange<UInt64>? {
+        let key = Key(origin: origin, topic: topic)
+        guard let previous = last[key], previous.epoch == epoch, previous.sequence < sequence else { return nil }
+        last[key] = (epoch, sequence)
+        cached = nil
+        return (previous.sequence + 1)...sequence
+    }
+
     /// Forgets a topic (after unsubscribing: what is published meanwhile is not ours to miss).
     public mutating func forget(topic: [UInt8]) {
         cached = nil

@@ -23,6 +23,17 @@ public struct TopicRepair<Message: Sendable>: Sendable {
         pending[sequence] = message
     }
 
+    /// Starts a repair of `range` with nothing held after it (a flush showed the end of the topic is missing).
+    public init(gap range: ClosedRange<UInt64>) {
+        next = range.lowerBound
+        missing = [Missing(range: range, settled: 0)]
+    }
+
+    /// Another gap with nothing held after it appeared while repairing.
+    public mutating func gap(_ range: ClosedRange<UInt64>) {
+        missing.append(Missing(range: range, settled: 0))
+    }
+
     /// Another gap appeared while repairing.
     public mutating func gap(_ range: ClosedRange<UInt64>, message: Message, sequence: UInt64) {
         missing.append(Missing(range: range, settled: 0))

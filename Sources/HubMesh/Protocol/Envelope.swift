@@ -94,6 +94,19 @@ public enum HubEnvelope: Sendable, Equatable {
     case groupManagement(GroupManagement)
     case ack(Ack)
 
+    /// Whether this is a *flush*: an `all`, `connection`, `group` or `user` envelope without
+    /// payloads. It carries nothing to deliver; its sequence number lets receivers see a gap at the
+    /// end of a stream (docs/mesh-protocol.md §5).
+    public var isFlush: Bool {
+        switch self {
+        case .all(let m): return m.payloads.entries.isEmpty
+        case .connection(let m): return m.payloads.entries.isEmpty
+        case .group(let m): return m.payloads.entries.isEmpty
+        case .user(let m): return m.payloads.entries.isEmpty
+        case .groupManagement, .ack: return false
+        }
+    }
+
     /// The hub the envelope belongs to.
     public var hub: String {
         switch self {

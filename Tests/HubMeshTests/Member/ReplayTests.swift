@@ -64,4 +64,51 @@ struct ReplayTests {
         #expect(deliver == ["m24"])
         #expect(repair.isComplete)
     }
+
+    @Test func aFlushRevealsAMissingTailWhichARepairFillsInOrder() {
+        var tracker = SequenceTracker()
+        let topic = Self.topic.bytes
+        let verdicts = [
+            tracker.record(origin: "a", epoch: 1, topic: topic, sequence: 1), tracker.record(origin: "a", epoch: 1, topic: topic, sequence: 2),
+        ]
+        #expect(verdicts == [.baseline, .inOrder])
+        let nothingMissing = tracker.flush(origin: "a", epoch: 1, topic: topic, sequence: 2)
+        let otherOrigin = tracker.flush(origin: "b", epoch: 1, topic: topic, sequence: 9)
+        let otherEpoch = tracker.flush(origin: "a", epoch: 2, topic: topic, sequence: 9)
+        let tail = tracker.flush(origin: "a", epoch: 1, topic: topic, sequence: 5)
+        let next = tracker.record(origin: "a", epoch: 1, topic: topic, sequence: 6)
+        #expect(nothingMissing == nil && otherOrigin == nil && otherEpoch == nil, "nothing missing; no baseline from b; another epoch")
+        #expect(tail == 3...5)
+        #expect(next == .inOrder, "the repair takes over 3...5")
+
+        var repair = TopicRepair<Int>(gap: 3...5)
+        repair.hold(6, sequence: 6)
+        let four = repair.replayed(4, sequence: 4)
+        let early = repair.drain()
+        let lost = repair.gone(3...3)
+        let five = repair.replayed(5, sequence: 5)
+        let ready = repair.drain()
+        #expect(four && five)
+        #expect(early.isEmpty, "3 is still missing")
+        #expect(lost == [3...3])
+        #expect(ready == [4, 5, 6])
+        #expect(repair.isComplete)
+    }
+
+    @Test func flushesAreEnvelopesWithoutPayloads() {
+        #expect(HubEnvelope.group(GroupMessage(hub: "chat", group: "g", payloads: Payloads([:]))).isFlush)
+        #expect(!HubEnvelope.group(GroupMessage(hub: "chat", group: "g", payloads: Payloads(["json": [1]]))).isFlush)
+        #expect(!HubEnvelope.ack(Ack(hub: "chat", ackID: 1)).isFlush)
+    }
+
+    @Test func replayBufferKnowsRecentTopicsAndTheirLastSequence() {
+        var buffer = ReplayBuffer<Instant>(capacity: 10, maxAge: .seconds(10))
+        let other = Topic.user(hub: "chat", user: "u")
+        buffer.append(topic: other, sequence: 1, frame: [1], now: Self.t0)
+        buffer.append(topic: Self.topic, sequence: 7, frame: [2], now: Self.t0.advanced(by: .seconds(2)))
+        #expect(buffer.topics(since: Self.t0.advanced(by: .seconds(1)), limit: 10) == [Self.topic])
+        #expect(buffer.topics(since: Self.t0, limit: 10) == [Self.topic, other])
+        #expect(buffer.lastSequence(topic: Self.topic) == 7)
+        #expect(buffer.lastSequence(topic: Topic.all(hub: "chat")) == nil)
+    }
 }

@@ -89,6 +89,27 @@ final class MemberProcess: Sendable {
         return (result, summary)
     }
 
+    /// The member's `health` answer: the mesh part of a node's `GET /health`, as JSON.
+    func health() async throws -> [String: Any] {
+        let line = try await command("health", expect: "health ")
+        let json = try JSONSerialization.jsonObject(with: Data(line.dropFirst("health ".count).utf8))
+        guard let object = json as? [String: Any] else { throw ProcessTestError("health is not a JSON object: \(line)") }
+        return object
+    }
+
+    /// The member's Prometheus metrics: sample line (`name{labels}`) → value.
+    func metrics() async throws -> [String: Double] {
+        let start = output.count
+        send("metrics")
+        _ = try await waitFor(prefix: "metrics end", from: start)
+        var samples: [String: Double] = [:]
+        for line in output.dropFirst(start) where line.hasPrefix("metric ") && !line.hasPrefix("metric #") {
+            let words = line.dropFirst("metric ".count).split(separator: " ")
+            if words.count == 2, let value = Double(words[1]) { samples[String(words[0])] = value }
+        }
+        return samples
+    }
+
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     func stop() {
