@@ -187,13 +187,16 @@ final class MeshIO: @unchecked Sendable {
         for seed in unansweredSeeds { sayHello(toEndpoint: seed) }
         if unansweredSeeds.isEmpty { checkJoined() }
         var sent = 0
+        var commands: [MeshCommand] = []
         while !stopping {
-            let commands = inbox.take(sent: sent, maySleep: backlogHead >= backlog.count)
+            inbox.take(sent: sent, maySleep: backlogHead >= backlog.count, into: &commands)
             sent = 0
             for command in commands { execute(command) }
+            let tookCommands = !commands.isEmpty
+            commands.removeAll(keepingCapacity: commands.capacity <= 65_536)
             if stopping { break }
             let timeout = backlogHead < backlog.count ? 1 : pollTimeout()
-            if commands.isEmpty {
+            if !tookCommands {
                 do {
                     try poller.poll(timeoutMilliseconds: timeout)
                 } catch {
@@ -247,6 +250,10 @@ final class MeshIO: @unchecked Sendable {
         guard backlogHead < backlog.count else { return 0 }
         var sent = 0
         let now = clock.now
+        // Per-kind counts, added to the dictionary once per run of one kind rather than per frame.
+        var runKind = ""
+        var runCount = 0
+        defer { if runCount > 0 { counters.published[runKind, default: 0] += runCount } }
         while backlogHead < backlog.count {
             let item = backlog[backlogHead]
             let ok: Bool
@@ -262,7 +269,12 @@ final class MeshIO: @unchecked Sendable {
             }
             blockedSince = nil
             if let topic = item.topic {
-                counters.published[item.kind, default: 0] += 1
+                if item.kind != runKind {
+                    if runCount > 0 { counters.published[runKind, default: 0] += runCount }
+                    runKind = item.kind
+                    runCount = 0
+                }
+                runCount += 1
                 replay.append(topic: topic, sequence: item.sequence, frame: item.frame, now: now)
                 sent += 1
             }

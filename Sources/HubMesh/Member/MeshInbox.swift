@@ -71,11 +71,24 @@ final class MeshInbox: Sendable {
     }
 
     /// Like `publish`, but blocks the calling thread while the queue is full. For dedicated threads only.
-    func publishBlocking(_ body: MeshMessage.Body, origin: String, epoch: UInt64, kind: String) throws(HubMeshError) {
-        if try enqueue(body, origin: origin, epoch: epoch, kind: kind) {
+    ///
+    /// With `deferWake`, a sleeping I/O thread is not woken for this publish: the caller calls
+    /// ``wakeIfSleeping()`` once after a burst (one wake-up per burst instead of one per message).
+    /// It is still woken before the caller waits for the queue to drain.
+    func publishBlocking(_ body: MeshMessage.Body, origin: String, epoch: UInt64, kind: String, deferWake: Bool = false) throws(HubMeshError) {
+        if try enqueue(body, origin: origin, epoch: epoch, kind: kind, deferWake: deferWake) {
             let semaphore = DispatchSemaphore(value: 0)
             if park(.thread(semaphore)) { semaphore.wait() }
         }
+    }
+
+    /// Wakes the I/O thread if it sleeps (after publishes queued with `deferWake`).
+    func wakeIfSleeping() {
+        let signal = state.withLock { state -> Bool in
+            defer { state.sleeping = false }
+            return state.sleeping
+        }
+        if signal { wake.signal() }
     }
 
     /// Parks a waiter until the queue drains. Returns `false` if there is no need to wait.
@@ -88,13 +101,27 @@ final class MeshInbox: Sendable {
     }
 
     /// Numbers, encodes and queues; returns whether the caller should wait.
-    private func enqueue(_ body: MeshMessage.Body, origin: String, epoch: UInt64, kind: String) throws(HubMeshError) -> Bool {
+    ///
+    /// The frame is encoded before taking the lock, with sequence and message id zero; under the lock
+    /// they are assigned and patched in (16 bytes), so the queue order and the numbering agree while
+    /// the I/O thread is held up as briefly as possible.
+    private func enqueue(
+        _ body: MeshMessage.Body, origin: String, epoch: UInt64, kind: String, deferWake: Bool = false
+    ) throws(HubMeshError) -> Bool {
         let topic: Topic
+        var frame: [UInt8]
         do {
             topic = try MeshCodec.topic(for: body)
         } catch {
             throw HubMeshError(code: .invalidName, message: error.message)
         }
+        do {
+            let header = MeshHeader(origin: origin, epoch: epoch, sequence: 0, messageID: 0)
+            frame = try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
+        } catch {
+            throw HubMeshError(code: .invalidName, message: "\(error)")
+        }
+        let numbering = MeshCodec.numberingOffset(topic: topic, origin: origin)
         let result = state.withLock { state -> Result<(signal: Bool, wait: Bool), HubMeshError> in
             guard !state.stopped else {
                 return .failure(HubMeshError(code: .notRunning, message: "the mesh member is shut down"))
@@ -102,20 +129,13 @@ final class MeshInbox: Sendable {
             state.messageID &+= 1
             let sequence = (state.sequences[topic] ?? 0) &+ 1
             state.sequences[topic] = sequence
-            let header = MeshHeader(origin: origin, epoch: epoch, sequence: sequence, messageID: state.messageID)
-            let frame: [UInt8]
-            do {
-                frame = try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
-            } catch {
-                state.sequences[topic] = sequence - 1
-                return .failure(HubMeshError(code: .invalidName, message: "\(error)"))
-            }
+            MeshCodec.patchNumbering(&frame, at: numbering, sequence: sequence, messageID: state.messageID)
             state.commands.append(.publish(frame: frame, kind: kind, topic: topic, sequence: sequence))
             state.pendingPublishes += 1
-            let signal = state.sleeping
-            state.sleeping = false
             let wait = state.pendingPublishes > limit
             if wait { state.backpressureWaits += 1 }
+            let signal = state.sleeping && (wait || !deferWake)
+            if signal { state.sleeping = false }
             return .success((signal, wait))
         }
         let (signal, wait) = try result.get()
@@ -138,24 +158,23 @@ final class MeshInbox: Sendable {
         return try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
     }
 
-    /// I/O thread: takes every queued command. If none, marks the thread as sleeping.
-    func take(sent: Int, maySleep: Bool) -> [MeshCommand] {
+    /// I/O thread: swaps every queued command into `commands` (which must be empty); the inbox keeps
+    /// the array's capacity for the next ones, so a steady stream of publishes allocates nothing here.
+    /// If there are none, marks the thread as sleeping.
+    func take(sent: Int, maySleep: Bool, into commands: inout [MeshCommand]) {
         var resume: [Waiter] = []
-        let commands = state.withLock { state -> [MeshCommand] in
+        state.withLock { state in
             state.pendingPublishes -= sent
             if !state.waiters.isEmpty && state.pendingPublishes <= limit / 2 {
                 swap(&resume, &state.waiters)
             }
             if state.commands.isEmpty {
                 state.sleeping = maySleep
-                return []
+            } else {
+                swap(&commands, &state.commands)
             }
-            var taken: [MeshCommand] = []
-            swap(&taken, &state.commands)
-            return taken
         }
         for continuation in resume { continuation.resume() }
-        return commands
     }
 
     /// Marks the inbox stopped and releases every waiting publisher.

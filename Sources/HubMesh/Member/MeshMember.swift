@@ -156,13 +156,23 @@ public final class MeshMember: Service, Sendable {
     /// For a dedicated thread that owns its own sockets (the gateway's ingress thread): it stops
     /// reading requests while the mesh is behind, so backpressure reaches the publishers.
     /// Never call it from Swift concurrency's cooperative pool.
-    public func publishBlocking(_ envelope: HubEnvelope) throws(HubMeshError) {
+    ///
+    /// With `deferWake`, the member's I/O thread is not woken for this envelope: publish a burst
+    /// this way, then call ``flushPublishes()`` once (one wake-up per burst instead of one per
+    /// envelope). The envelope is accepted either way; without the flush it leaves at the I/O
+    /// thread's next turn (at most 100 ms later). A call that has to wait wakes the thread itself.
+    public func publishBlocking(_ envelope: HubEnvelope, deferWake: Bool = false) throws(HubMeshError) {
         switch envelope {
         case .groupManagement, .ack:
             throw HubMeshError(code: .refused, message: "group management and acks are internal to the mesh and cannot be published")
         case .all, .connection, .group, .user:
-            try inbox.publishBlocking(.hub(envelope), origin: info.id, epoch: info.epoch, kind: envelope.kindName)
+            try inbox.publishBlocking(.hub(envelope), origin: info.id, epoch: info.epoch, kind: envelope.kindName, deferWake: deferWake)
         }
+    }
+
+    /// Wakes the I/O thread for envelopes published with `deferWake` (see ``publishBlocking(_:deferWake:)``).
+    public func flushPublishes() {
+        inbox.wakeIfSleeping()
     }
 
     // MARK: - Subscriptions

@@ -92,6 +92,19 @@ public enum MeshCodec {
         return writer.bytes
     }
 
+    /// Where the header's sequence and message id (two u64s) start in a frame on `topic` from `origin`.
+    static func numberingOffset(topic: Topic, origin: String) -> Int {
+        topic.bytes.count + 2 + 2 + origin.utf8.count + 8
+    }
+
+    /// Overwrites the header's sequence and message id of an encoded frame (offset from ``numberingOffset(topic:origin:)``).
+    static func patchNumbering(_ frame: inout [UInt8], at offset: Int, sequence: UInt64, messageID: UInt64) {
+        frame.withUnsafeMutableBytes { bytes in
+            bytes.storeBytes(of: sequence.bigEndian, toByteOffset: offset, as: UInt64.self)
+            bytes.storeBytes(of: messageID.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
+        }
+    }
+
     static func estimatedBodySize(_ body: MeshMessage.Body) -> Int {
         switch body {
         case .hub(.all(let m)): return m.payloads.byteCount + 16 * m.payloads.entries.count + m.excluded.count * 32
@@ -180,11 +193,11 @@ public enum MeshCodec {
         guard payloads.entries.count <= 16 else { throw MeshProtocolError(.tooLarge, "more than 16 payloads") }
         writer.u8(UInt8(payloads.entries.count))
         for entry in payloads.entries {
-            let name = Array(entry.name.utf8)
-            guard !name.isEmpty, name.count <= 255 else { throw MeshProtocolError(.badString, "protocol name must be 1–255 bytes") }
+            let nameCount = entry.name.utf8.count
+            guard nameCount > 0, nameCount <= 255 else { throw MeshProtocolError(.badString, "protocol name must be 1–255 bytes") }
             guard entry.bytes.count <= Int(UInt32.max) else { throw MeshProtocolError(.tooLarge, "payload over 4 GiB") }
-            writer.u8(UInt8(name.count))
-            writer.raw(name)
+            writer.u8(UInt8(nameCount))
+            writer.bytes.append(contentsOf: entry.name.utf8)
             writer.u32(UInt32(entry.bytes.count))
             writer.raw(entry.bytes)
         }
