@@ -46,8 +46,10 @@ public final class Gateway: Service, Sendable {
         let state = GatewayStateBox()
         let member = self.member
         self.state = state
-        processor = RequestProcessor(idempotency: configuration.idempotency, state: state, logger: logger) { envelope throws(HubMeshError) in
-            try member.publishBlocking(envelope)
+        processor = RequestProcessor(idempotency: configuration.idempotency, state: state, logger: logger) {
+            member.flushPublishes()
+        } publish: { envelope, deferWake throws(HubMeshError) in
+            try member.publishBlocking(envelope, deferWake: deferWake)
         }
         if let endpoint = configuration.ingressEndpoint {
             let loop = try IngressLoop(configuration: configuration, endpoint: endpoint, processor: processor, logger: logger)

@@ -6,7 +6,10 @@ import ZeroMQ
 ///
 /// Receive a message → decode and validate → publish (blocking while the mesh is behind) → reply.
 /// One request at a time, so replies to each client leave in request order and nothing is read
-/// while the mesh pushes back. The socket is created and bound on the initializing thread and handed
+/// while the mesh pushes back. Requests are handled in bursts of what is already waiting (up to
+/// ``burstLimit``): the mesh's I/O thread is woken once per burst, and the burst's replies — each
+/// written after its request was accepted — are sent together at its end, so ZeroMQ writes them to
+/// the connection in few system calls. The socket is created and bound on the initializing thread and handed
 /// to the ingress thread when it starts (thread start is a full memory barrier); after that only
 /// ``stop()`` is called from elsewhere.
 final class IngressLoop: @unchecked Sendable {
@@ -20,11 +23,23 @@ final class IngressLoop: @unchecked Sendable {
     private let maxFrameBytes: Int
     private let stopRequested = Atomic<Bool>(false)
 
+    /// The most requests handled before their replies are sent and the mesh is woken.
+    static let burstLimit = 256
+
     // Owned by the ingress thread.
     private var decoder: RequestDecoder
     private var backlog: ReplyBacklog
     private var client: [UInt8] = []
-    private var replyBytes: [UInt8] = []
+    /// The replies of the current burst: routing id and reply bytes, back to back.
+    private var burstBytes: [UInt8] = []
+    private var burst: [BurstReply] = []
+
+    /// A reply waiting for the end of its burst: where its routing id and bytes are in `burstBytes`.
+    private struct BurstReply {
+        var client: Range<Int>
+        var reply: Range<Int>
+        var delimiter: Bool
+    }
 
     init(configuration: GatewayConfiguration, endpoint: String, processor: RequestProcessor, logger: Logger) throws(GatewayError) {
         let limits = configuration.limits
@@ -102,19 +117,41 @@ final class IngressLoop: @unchecked Sendable {
         logger.info("ingress closed", metadata: ["hubmesh.gateway.ingress": "\(endpoint)"])
     }
 
-    /// Handles up to `budget` queued messages. Returns `false` if the socket failed.
+    /// Handles up to `budget` queued messages, in bursts. Returns `false` if the socket failed.
     private func drain(budget: Int) -> Bool {
         var remaining = budget
         while remaining > 0 {
+            var handled = 0
+            let limit = min(remaining, Self.burstLimit)
             do {
-                guard try handleOne() else { return true }
+                while handled < limit, try handleOne() { handled += 1 }
             } catch {
                 logger.error("ingress receive failed; the ingress stops", metadata: ["hubmesh.gateway.error": "\(error)"])
+                endBurst()
                 return false
             }
-            remaining -= 1
+            endBurst()
+            if handled < limit { return true }
+            remaining -= handled
         }
         return true
+    }
+
+    /// Wakes the mesh for the burst's publishes, then sends its replies in order.
+    private func endBurst() {
+        guard !burst.isEmpty else { return }
+        processor.flushPublishes()
+        burstBytes.withUnsafeBytes { bytes in
+            for reply in burst {
+                send(
+                    client: UnsafeRawBufferPointer(rebasing: bytes[reply.client]),
+                    reply: UnsafeRawBufferPointer(rebasing: bytes[reply.reply]),
+                    delimiter: reply.delimiter
+                )
+            }
+        }
+        burst.removeAll(keepingCapacity: true)
+        burstBytes.removeAll(keepingCapacity: burstBytes.capacity <= 1 << 20)
     }
 
     /// Receives one message, if any, and answers it. Returns `false` when nothing was waiting.
@@ -169,17 +206,19 @@ final class IngressLoop: @unchecked Sendable {
             }
         }
         guard let decoded else { return true }
-        let reply = processor.process(decoded)
-        replyBytes.removeAll(keepingCapacity: true)
-        reply.encode(into: &replyBytes)
-        send(ReplyBacklog.Pending(delimiter: delimiter, bytes: replyBytes))
+        let reply = processor.process(decoded, deferWake: true)
+        let clientStart = burstBytes.count
+        burstBytes.append(contentsOf: client)
+        let replyStart = burstBytes.count
+        reply.encode(into: &burstBytes)
+        burst.append(BurstReply(client: clientStart..<replyStart, reply: replyStart..<burstBytes.count, delimiter: delimiter))
         return true
     }
 
-    /// Sends a reply to the current client now, or queues it behind the client's backlog.
-    private func send(_ pending: ReplyBacklog.Pending) {
-        if backlog.isEmpty || !backlog.has(client) {
-            switch trySend(client, pending) {
+    /// Sends a reply to `client` now, or queues it behind the client's backlog.
+    private func send(client: UnsafeRawBufferPointer, reply: UnsafeRawBufferPointer, delimiter: Bool) {
+        if backlog.isEmpty || !backlog.has(Array(client)) {
+            switch trySend(client, reply, delimiter: delimiter) {
             case true?: return
             case nil:  // the client is gone
                 processor.metrics.repliesDroppedClientGone.increment()
@@ -187,7 +226,7 @@ final class IngressLoop: @unchecked Sendable {
             case false?: break  // its queue is full: keep the reply, in order
             }
         }
-        if !backlog.append(pending, for: client) {
+        if !backlog.append(ReplyBacklog.Pending(delimiter: delimiter, bytes: Array(reply)), for: Array(client)) {
             processor.metrics.repliesDroppedBacklogFull.increment()
             logger.warning("a client does not read its replies; reply dropped", metadata: ["hubmesh.gateway.backlog": "\(backlog.limit)"])
         }
@@ -195,10 +234,17 @@ final class IngressLoop: @unchecked Sendable {
 
     /// `true` sent, `false` the client's queue is full, `nil` the client is gone.
     private func trySend(_ client: [UInt8], _ pending: ReplyBacklog.Pending) -> Bool? {
+        client.withUnsafeBytes { client in
+            pending.bytes.withUnsafeBytes { reply in trySend(client, reply, delimiter: pending.delimiter) }
+        }
+    }
+
+    /// `true` sent, `false` the client's queue is full, `nil` the client is gone.
+    private func trySend(_ client: UnsafeRawBufferPointer, _ reply: UnsafeRawBufferPointer, delimiter: Bool) -> Bool? {
         do {
             guard try router.send(client, more: true, dontWait: true) else { return false }
-            if pending.delimiter { try router.send([], more: true) }
-            try router.send(pending.bytes)
+            if delimiter { try router.send(UnsafeRawBufferPointer(start: nil, count: 0), more: true) }
+            try router.send(reply)
             return true
         } catch {
             if error.code != .hostUnreachable {

@@ -7,10 +7,13 @@ import Synchronization
 ///
 /// Shared by the ingress thread and pipeline mode; thread-safe. `publish` blocks the calling thread
 /// while the mesh is behind (backpressure), so the reply goes out only after the mesh accepted.
+/// Its second argument asks the mesh not to wake its I/O thread for this envelope: a caller that
+/// processes a burst that way calls ``flushPublishes()`` after the burst.
 final class RequestProcessor: Sendable {
-    typealias Publish = @Sendable (HubEnvelope) throws(HubMeshError) -> Void
+    typealias Publish = @Sendable (_ envelope: HubEnvelope, _ deferWake: Bool) throws(HubMeshError) -> Void
 
     let publish: Publish
+    let flush: @Sendable () -> Void
     let state: GatewayStateBox
     let metrics: GatewayMetrics
     let logger: Logger
@@ -22,9 +25,11 @@ final class RequestProcessor: Sendable {
         state: GatewayStateBox,
         metrics: GatewayMetrics = GatewayMetrics(),
         logger: Logger,
+        flush: @escaping @Sendable () -> Void = {},
         publish: @escaping Publish
     ) {
         self.publish = publish
+        self.flush = flush
         self.state = state
         self.metrics = metrics
         self.logger = logger
@@ -32,24 +37,28 @@ final class RequestProcessor: Sendable {
     }
 
     /// Publishes what a frame asks for, in order, and returns the reply.
-    func process(_ frame: DecodedFrame) -> Reply {
+    /// - Parameter deferWake: leave the mesh's I/O thread asleep; call ``flushPublishes()`` after the burst.
+    func process(_ frame: DecodedFrame, deferWake: Bool = false) -> Reply {
         switch frame {
         case .single(let id, let item):
-            return Reply(id: id, body: .single(process(item, id: id)))
+            return Reply(id: id, body: .single(process(item, id: id, deferWake: deferWake)))
         case .batch(let id, let items):
             var outcomes: [ItemOutcome] = []
             outcomes.reserveCapacity(items.count)
-            for item in items { outcomes.append(process(item, id: id)) }
+            for item in items { outcomes.append(process(item, id: id, deferWake: deferWake)) }
             return Reply(id: id, body: .batch(outcomes))
         }
     }
 
+    /// Wakes the mesh for what was published with `deferWake`.
+    func flushPublishes() { flush() }
+
     /// Publishes one request (or batch item) and returns its outcome.
-    func process(_ item: Result<IngressRequest, IngressError>, id: String?) -> ItemOutcome {
+    func process(_ item: Result<IngressRequest, IngressError>, id: String?, deferWake: Bool = false) -> ItemOutcome {
         let outcome: ItemOutcome
         switch item {
         case .failure(let error): outcome = .rejected(error)
-        case .success(let request): outcome = deliverOnce(request)
+        case .success(let request): outcome = deliverOnce(request, deferWake: deferWake)
         }
         metrics.record(outcome)
         if case .rejected(let error) = outcome {
@@ -64,11 +73,11 @@ final class RequestProcessor: Sendable {
         return outcome
     }
 
-    private func deliverOnce(_ request: IngressRequest) -> ItemOutcome {
-        guard let key = request.key else { return deliver(request) }
+    private func deliverOnce(_ request: IngressRequest, deferWake: Bool) -> ItemOutcome {
+        guard let key = request.key else { return deliver(request, deferWake: deferWake) }
         let reservation = window.withLock { $0.reserve(key, now: clock.now) }
         if reservation == .duplicate { return .duplicate }
-        let outcome = deliver(request)
+        let outcome = deliver(request, deferWake: deferWake)
         window.withLock { window in
             if outcome == .accepted {
                 window.commit(key, now: clock.now)
@@ -79,7 +88,7 @@ final class RequestProcessor: Sendable {
         return outcome
     }
 
-    private func deliver(_ request: IngressRequest) -> ItemOutcome {
+    private func deliver(_ request: IngressRequest, deferWake: Bool) -> ItemOutcome {
         switch state.current {
         case .starting:
             return .rejected(Self.unavailable("the gateway has not joined a mesh yet"))
@@ -89,7 +98,7 @@ final class RequestProcessor: Sendable {
             break
         }
         do {
-            try publish(request.envelope)
+            try publish(request.envelope, deferWake)
             return .accepted
         } catch {
             switch error.code {

@@ -16,7 +16,7 @@ final class TestProcessor: Sendable {
 
     init(ready: Bool = true, idempotency: GatewayConfiguration.Idempotency = .init()) {
         let log = self.log
-        processor = RequestProcessor(idempotency: idempotency, state: state, logger: Logger(label: "test")) { envelope in
+        processor = RequestProcessor(idempotency: idempotency, state: state, logger: Logger(label: "test")) { envelope, _ in
             log.envelopes.withLock { $0.append(envelope) }
         }
         if ready { state.markReady() }
