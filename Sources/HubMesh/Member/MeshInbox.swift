@@ -127,8 +127,7 @@ final class MeshInbox: Sendable {
                 return .failure(HubMeshError(code: .notRunning, message: "the mesh member is shut down"))
             }
             state.messageID &+= 1
-            let sequence = (state.sequences[topic] ?? 0) &+ 1
-            state.sequences[topic] = sequence
+            let sequence = Self.increment(&state.sequences[topic, default: 0])
             MeshCodec.patchNumbering(&frame, at: numbering, sequence: sequence, messageID: state.messageID)
             state.commands.append(.publish(frame: frame, kind: kind, topic: topic, sequence: sequence))
             state.pendingPublishes += 1
@@ -143,16 +142,19 @@ final class MeshInbox: Sendable {
         return wait
     }
 
+    /// Adds one and returns the new value: one hash lookup of the topic's counter instead of two.
+    private static func increment(_ value: inout UInt64) -> UInt64 {
+        value &+= 1
+        return value
+    }
+
     /// Numbers and encodes a message sent by the I/O thread itself (control and directed messages).
     func encodeLocally(_ body: MeshMessage.Body, origin: String, epoch: UInt64, sequenced: Bool) throws(MeshProtocolError) -> [UInt8] {
         let topic = try MeshCodec.topic(for: body)
         let header = state.withLock { state -> MeshHeader in
             state.messageID &+= 1
             var sequence: UInt64 = 0
-            if sequenced {
-                sequence = (state.sequences[topic] ?? 0) &+ 1
-                state.sequences[topic] = sequence
-            }
+            if sequenced { sequence = Self.increment(&state.sequences[topic, default: 0]) }
             return MeshHeader(origin: origin, epoch: epoch, sequence: sequence, messageID: state.messageID)
         }
         return try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)

@@ -34,6 +34,9 @@ struct ByteWriter {
 }
 
 /// Reads big-endian fields from a buffer, checking every length against what is left.
+///
+/// Field names are autoclosures: they only become strings for an error (building them per field,
+/// as `"\(field) length"` did, cost a string build on every decoded frame).
 struct ByteReader {
     let buffer: UnsafeRawBufferPointer
     private(set) var offset: Int
@@ -45,69 +48,75 @@ struct ByteReader {
 
     var remaining: Int { buffer.count - offset }
 
-    private mutating func need(_ count: Int, _ field: String) throws(MeshProtocolError) {
+    private mutating func need(_ count: Int, _ field: @autoclosure () -> String) throws(MeshProtocolError) {
         guard count <= remaining else {
-            throw MeshProtocolError(.truncated, "\(field) needs \(count) bytes at offset \(offset); \(remaining) left")
+            throw MeshProtocolError(.truncated, "\(field()) needs \(count) bytes at offset \(offset); \(remaining) left")
         }
     }
 
-    mutating func u8(_ field: String) throws(MeshProtocolError) -> UInt8 {
-        try need(1, field)
+    mutating func u8(_ field: @autoclosure () -> String) throws(MeshProtocolError) -> UInt8 {
+        try need(1, field())
         defer { offset += 1 }
         return buffer[offset]
     }
 
-    mutating func u16(_ field: String) throws(MeshProtocolError) -> UInt16 {
-        try need(2, field)
+    mutating func u16(_ field: @autoclosure () -> String) throws(MeshProtocolError) -> UInt16 {
+        try need(2, field())
         defer { offset += 2 }
         return UInt16(buffer[offset]) << 8 | UInt16(buffer[offset + 1])
     }
 
-    mutating func u32(_ field: String) throws(MeshProtocolError) -> UInt32 {
-        try need(4, field)
+    mutating func u32(_ field: @autoclosure () -> String) throws(MeshProtocolError) -> UInt32 {
+        try need(4, field())
         var value: UInt32 = 0
         for index in 0..<4 { value = value << 8 | UInt32(buffer[offset + index]) }
         offset += 4
         return value
     }
 
-    mutating func u64(_ field: String) throws(MeshProtocolError) -> UInt64 {
-        try need(8, field)
+    mutating func u64(_ field: @autoclosure () -> String) throws(MeshProtocolError) -> UInt64 {
+        try need(8, field())
         var value: UInt64 = 0
         for index in 0..<8 { value = value << 8 | UInt64(buffer[offset + index]) }
         offset += 8
         return value
     }
 
-    mutating func bytes(_ count: Int, _ field: String) throws(MeshProtocolError) -> [UInt8] {
-        try need(count, field)
+    mutating func bytes(_ count: Int, _ field: @autoclosure () -> String) throws(MeshProtocolError) -> [UInt8] {
+        try need(count, field())
         defer { offset += count }
         return Array(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count]))
     }
 
     /// A string with a u16 length; must be valid UTF-8.
-    mutating func string(_ field: String) throws(MeshProtocolError) -> String {
-        let count = Int(try u16("\(field) length"))
-        try need(count, field)
+    mutating func string(_ field: @autoclosure () -> String) throws(MeshProtocolError) -> String {
+        let count = Int(try u16("\(field()) length"))
+        return try string(count: count, field())
+    }
+
+    /// A string of `count` bytes; must be valid UTF-8. Read in place: no intermediate array, and
+    /// ASCII skips the generic validating initializer (which looked up type metadata per call).
+    mutating func string(count: Int, _ field: @autoclosure () -> String) throws(MeshProtocolError) -> String {
+        try need(count, field())
         defer { offset += count }
-        return try Self.utf8(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count]), field)
+        return try Self.utf8(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count]), field())
     }
 
     /// A NUL-terminated string (a topic part). Empty is allowed here; callers check.
-    mutating func terminated(_ field: String) throws(MeshProtocolError) -> String {
+    mutating func terminated(_ field: @autoclosure () -> String) throws(MeshProtocolError) -> String {
         var end = offset
         while end < buffer.count && buffer[end] != 0 { end += 1 }
-        guard end < buffer.count else { throw MeshProtocolError(.badTopic, "topic part \(field) is not NUL-terminated") }
+        guard end < buffer.count else { throw MeshProtocolError(.badTopic, "topic part \(field()) is not NUL-terminated") }
         defer { offset = end + 1 }
-        return try Self.utf8(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]), field)
+        return try Self.utf8(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]), field())
     }
 
-    static func utf8(_ bytes: UnsafeRawBufferPointer, _ field: String) throws(MeshProtocolError) -> String {
+    static func utf8(_ bytes: UnsafeRawBufferPointer, _ field: @autoclosure () -> String) throws(MeshProtocolError) -> String {
         let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
         // Names are nearly always ASCII: skip the generic validating initializer for them.
         if !utf8.contains(where: { $0 >= 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
         guard let string = String(validating: utf8, as: UTF8.self) else {
-            throw MeshProtocolError(.badString, "\(field) is not valid UTF-8")
+            throw MeshProtocolError(.badString, "\(field()) is not valid UTF-8")
         }
         return string
     }

@@ -155,13 +155,13 @@ extension MeshCodec {
         }
     }
 
-    static func decodeList(_ field: String, _ reader: inout ByteReader) throws(MeshProtocolError) -> [String] {
-        let count = Int(try reader.u16("\(field) count"))
+    static func decodeList(_ field: @autoclosure () -> String, _ reader: inout ByteReader) throws(MeshProtocolError) -> [String] {
+        let count = Int(try reader.u16("\(field()) count"))
         // Each entry takes at least two bytes: refuse counts the frame cannot hold before allocating.
-        guard count * 2 <= reader.remaining else { throw MeshProtocolError(.truncated, "\(field) declares \(count) entries") }
+        guard count * 2 <= reader.remaining else { throw MeshProtocolError(.truncated, "\(field()) declares \(count) entries") }
         var list: [String] = []
         list.reserveCapacity(count)
-        for _ in 0..<count { list.append(try reader.string(field)) }
+        for _ in 0..<count { list.append(try reader.string(field())) }
         return list
     }
 
@@ -173,7 +173,7 @@ extension MeshCodec {
         for _ in 0..<count {
             let nameLength = Int(try reader.u8("protocol name length"))
             guard nameLength > 0 else { throw MeshProtocolError(.badString, "empty protocol name") }
-            let name = try ByteReader.utf8Array(try reader.bytes(nameLength, "protocol name"), "protocol name")
+            let name = try reader.string(count: nameLength, "protocol name")
             let length = Int(try reader.u32("payload length"))
             entries.append(Payloads.Entry(name: name, bytes: try reader.bytes(length, "payload")))
         }
@@ -196,14 +196,5 @@ extension MeshCodec {
             publishEndpoint: try reader.string("publish endpoint"),
             routerEndpoint: try reader.string("router endpoint")
         )
-    }
-}
-
-extension ByteReader {
-    static func utf8Array(_ bytes: [UInt8], _ field: String) throws(MeshProtocolError) -> String {
-        guard let string = String(validating: bytes, as: UTF8.self) else {
-            throw MeshProtocolError(.badString, "\(field) is not valid UTF-8")
-        }
-        return string
     }
 }

@@ -25,14 +25,30 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
         self.bytes = bytes
     }
 
+    /// `hub\0letter\0` plus `target\0` if given: the hub topics, built without an array of parts
+    /// (they are built once per published envelope).
+    init(hub: String, letter: UInt8, target: String?) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(hub.utf8.count + 4 + (target?.utf8.count ?? 0))
+        bytes.append(contentsOf: hub.utf8)
+        bytes.append(0)
+        bytes.append(letter)
+        bytes.append(0)
+        if let target {
+            bytes.append(contentsOf: target.utf8)
+            bytes.append(0)
+        }
+        self.bytes = bytes
+    }
+
     /// Every connection of `hub`.
-    public static func all(hub: String) -> Topic { Topic(parts: [hub], letter: Letter.all) }
+    public static func all(hub: String) -> Topic { Topic(hub: hub, letter: Letter.all, target: nil) }
     /// Connection messages for connections owned by `member`.
-    public static func node(hub: String, member: String) -> Topic { Topic(parts: [hub, member], letter: Letter.node) }
+    public static func node(hub: String, member: String) -> Topic { Topic(hub: hub, letter: Letter.node, target: member) }
     /// A group of `hub`.
-    public static func group(hub: String, group: String) -> Topic { Topic(parts: [hub, group], letter: Letter.group) }
+    public static func group(hub: String, group: String) -> Topic { Topic(hub: hub, letter: Letter.group, target: group) }
     /// A user of `hub`.
-    public static func user(hub: String, user: String) -> Topic { Topic(parts: [hub, user], letter: Letter.user) }
+    public static func user(hub: String, user: String) -> Topic { Topic(hub: hub, letter: Letter.user, target: user) }
     /// Barrier acknowledgements for `member`'s barrier `token`.
     public static func barrier(member: String, token: String) -> Topic {
         Topic(parts: ["", member, token], letter: Letter.barrier)
