@@ -161,8 +161,8 @@ extension MeshIO {
         }
     }
 
+    /// Flushes never get here: `receive` takes them aside, and they are never held or replayed.
     func deliver(_ delivery: MeshDelivery) {
-        if delivery.envelope.isFlush { return }
         counters.received[delivery.envelope.kindName, default: 0] += 1
         handlers[delivery.envelope.hub]?(delivery)
     }

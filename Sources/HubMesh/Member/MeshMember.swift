@@ -143,12 +143,8 @@ public final class MeshMember: Service, Sendable {
     /// - Throws: ``HubMeshError`` with `.invalidName` for empty or NUL-containing names, `.refused` for
     ///   group management and acks (internal to the mesh), `.notRunning` after shutdown.
     public func publish(_ envelope: HubEnvelope) async throws(HubMeshError) {
-        switch envelope {
-        case .groupManagement, .ack:
-            throw HubMeshError(code: .refused, message: "group management and acks are internal to the mesh and cannot be published")
-        case .all, .connection, .group, .user:
-            try await inbox.publish(.hub(envelope), origin: info.id, epoch: info.epoch, kind: envelope.kindName)
-        }
+        try Self.checkPublishable(envelope)
+        try await inbox.publish(.hub(envelope), origin: info.id, epoch: info.epoch, kind: envelope.kindName)
     }
 
     /// Like ``publish(_:)``, but blocks the calling thread while the queue is full.
@@ -162,11 +158,20 @@ public final class MeshMember: Service, Sendable {
     /// envelope). The envelope is accepted either way; without the flush it leaves at the I/O
     /// thread's next turn (at most 100 ms later). A call that has to wait wakes the thread itself.
     public func publishBlocking(_ envelope: HubEnvelope, deferWake: Bool = false) throws(HubMeshError) {
+        try Self.checkPublishable(envelope)
+        try inbox.publishBlocking(.hub(envelope), origin: info.id, epoch: info.epoch, kind: envelope.kindName, deferWake: deferWake)
+    }
+
+    /// Group management and acks are internal; an envelope without payloads is a flush (internal
+    /// too, and never delivered): publishing either would lose it silently, so both are refused.
+    static func checkPublishable(_ envelope: HubEnvelope) throws(HubMeshError) {
         switch envelope {
         case .groupManagement, .ack:
             throw HubMeshError(code: .refused, message: "group management and acks are internal to the mesh and cannot be published")
         case .all, .connection, .group, .user:
-            try inbox.publishBlocking(.hub(envelope), origin: info.id, epoch: info.epoch, kind: envelope.kindName, deferWake: deferWake)
+            guard !envelope.isFlush else {
+                throw HubMeshError(code: .refused, message: "an envelope needs at least one payload (json, messagepack, …); none would reach anyone")
+            }
         }
     }
 

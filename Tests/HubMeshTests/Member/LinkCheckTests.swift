@@ -57,6 +57,16 @@ struct LinkCheckTests {
         }
     }
 
+    /// An envelope without payloads would reach nobody (receivers take it for a flush): refused, clearly.
+    @Test func publishingAnEnvelopeWithoutPayloadsIsRefused() async throws {
+        let member = try Self.member("empty")
+        let empty = HubEnvelope.group(GroupMessage(hub: "chat", group: "g", payloads: Payloads([:])))
+        let error = await #expect(throws: HubMeshError.self) { try await member.publish(empty) }
+        #expect(error?.code == .refused)
+        #expect(error?.message.contains("at least one payload") == true, "\(String(describing: error))")
+        #expect(throws: HubMeshError.self) { try member.publishBlocking(empty) }
+    }
+
     static func member(_ name: String, join: [String] = []) throws -> MeshMember {
         var logger = Logger(label: "test.\(name)")
         logger.logLevel = .warning
