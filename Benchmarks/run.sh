@@ -90,10 +90,12 @@ REDIS_PORT="$(free_port)"
 # Defaults except persistence, which pub/sub does not use: same durability as the mesh (none).
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --daemonize no \
     >"$RESULTS/logs/redis-server.log" 2>&1 &
-PIDS+=($!)
+REDIS_PID=$!
+PIDS+=("$REDIS_PID")
 NATS_PORT="$(free_port)"
 "$NATS_SERVER" -a 127.0.0.1 -p "$NATS_PORT" >"$RESULTS/logs/nats-server.log" 2>&1 &
-PIDS+=($!)
+NATS_PID=$!
+PIDS+=("$NATS_PID")
 for _ in $(seq 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null && break
     sleep 0.1
@@ -102,7 +104,7 @@ done
 # --- run ---------------------------------------------------------------------------------
 "$BIN/hubmesh-bench" run "${ARGS[@]}" \
     --bin-dir "$BIN" --repo-root "$ROOT" \
-    --redis-port "$REDIS_PORT" --nats-port "$NATS_PORT" \
+    --redis-port "$REDIS_PORT" --nats-port "$NATS_PORT" --redis-pid "$REDIS_PID" --nats-pid "$NATS_PID" \
     --python "$PYTHON" --go-bin "$TOOLS" \
     --json "$RESULTS/latest.json" --log-dir "$RESULTS/logs"
 

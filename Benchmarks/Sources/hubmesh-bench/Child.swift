@@ -138,6 +138,17 @@ func residentKiB(pid: Int32) -> Int? {
     return nil
 }
 
+/// CPU time (user + system) a process has used so far, in microseconds, from /proc (10 ms ticks).
+func cpuMicros(pid: Int32) -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = text.lastIndex(of: ")")
+    else { return nil }
+    // Fields after the command name: state is field 3, utime 14 and stime 15 (1-based, see proc(5)).
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK))) * 1_000_000
+}
+
 /// A free TCP port on 127.0.0.1 (bind to 0, read it, close).
 func freePort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

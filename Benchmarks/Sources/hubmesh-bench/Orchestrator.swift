@@ -12,6 +12,8 @@ struct Orchestrator {
     let python: String?
     let goBin: String?
     let repoRoot: String
+    /// Process ids of the brokers started by run.sh, to count their CPU time per message.
+    var brokerPIDs: [HopSystem: Int32] = [:]
     var rows: [Row] = []
     private var serial = 0
 
@@ -40,14 +42,18 @@ struct Orchestrator {
     /// Starts `executable` (default: this binary) with its stderr in the log folder.
     /// With `HUBMESH_BENCH_PERF=mesh-pub,mesh-sub` (role or process names), those processes run under
     /// `perf record -g`; the profiles land next to the logs (`NNN-<name>.perf.data`).
+    /// `HUBMESH_BENCH_PERF_ARGS` replaces `-g` (e.g. `--call-graph=dwarf -F 2000` where the Swift
+    /// runtime has no frame pointers).
     mutating func start(_ name: String, _ arguments: [String], executable: String? = nil) throws -> Child {
         serial += 1
         let prefix = "\(logDir)/\(String(format: "%03d", serial))-\(name)"
-        let profiled = (ProcessInfo.processInfo.environment["HUBMESH_BENCH_PERF"] ?? "").split(separator: ",").contains { $0 == name }
+        let environment = ProcessInfo.processInfo.environment
+        let perfArguments = (environment["HUBMESH_BENCH_PERF_ARGS"] ?? "-g").split(separator: " ").map(String.init)
+        let profiled = (environment["HUBMESH_BENCH_PERF"] ?? "").split(separator: ",").contains { $0 == name }
         if profiled {
             return try Child(
                 name: name, executable: "/usr/bin/perf",
-                arguments: ["record", "-g", "-q", "-o", "\(prefix).perf.data", "--", executable ?? bench] + arguments,
+                arguments: ["record"] + perfArguments + ["-q", "-o", "\(prefix).perf.data", "--", executable ?? bench] + arguments,
                 stderrPath: "\(prefix).log")
         }
         return try Child(name: name, executable: executable ?? bench, arguments: arguments, stderrPath: "\(prefix).log")
@@ -62,9 +68,24 @@ struct Orchestrator {
         case nats = "NATS"
     }
 
+    /// The throughput runs' CPU time per message, median per process, into the row's `extra`
+    /// (`cpuMicrosPerMessage.publisher` and so on) and its notes.
+    func noteCPU(_ runs: [[String: Double]], in row: inout Row) {
+        var parts: [String] = []
+        for name in ["publisher", "broker", "subscriber"] {
+            guard let value = median(runs.compactMap { $0[name] }) else { continue }
+            row.extra["cpuMicrosPerMessage.\(name)"] = value
+            parts.append(String(format: "%@ %.2f", name, value))
+        }
+        if !parts.isEmpty { row.notes.append("CPU µs/msg: " + parts.joined(separator: ", ")) }
+    }
+
     struct HopRun {
         var sender: SenderResult
         var receiver: ReceiverResult
+        /// CPU time per received message (µs) of the publisher, subscriber and broker processes
+        /// (the broker's only for Redis and NATS), from the go signal to the receiver's result.
+        var cpu: [String: Double] = [:]
         var throughput: Double {
             let seconds = Double(receiver.lastNanos &- sender.startNanos) / 1e9
             return seconds > 0 ? Double(receiver.received) / seconds : 0
@@ -110,10 +131,20 @@ struct Orchestrator {
             pub.stop()
             sub.stop()
         }
+        var processes = ["publisher": pub.pid, "subscriber": sub.pid]
+        if let broker = brokerPIDs[system] { processes["broker"] = broker }
+        let before = processes.compactMapValues { cpuMicros(pid: $0) }
         pub.send("go")
         let receiver = try sub.expectJSON("result", as: ReceiverResult.self, timeout: timeout + 15)
+        let after = processes.compactMapValues { cpuMicros(pid: $0) }
         let sender = try pub.expectJSON("sent", as: SenderResult.self, timeout: 15)
-        return HopRun(sender: sender, receiver: receiver)
+        var run = HopRun(sender: sender, receiver: receiver)
+        if receiver.received > 0 {
+            for (name, end) in after {
+                if let start = before[name] { run.cpu[name] = (end - start) / Double(receiver.received) }
+            }
+        }
+        return run
     }
 
     var hopCount: Int { quick ? 300_000 : 2_000_000 }
@@ -124,16 +155,20 @@ struct Orchestrator {
             var row = Row(workload: workload, system: system.rawValue)
             row.latencyRate = Self.latencyRate
             var lost = 0
+            var cpu: [[String: Double]] = []
             do {
                 for run in 1...repeats {
                     log("\(workload) \(system.rawValue): throughput run \(run)/\(repeats), \(hopCount) messages")
                     let result = try hop(system, count: hopCount, rate: 0)
                     row.throughputRuns.append(result.throughput)
+                    cpu.append(result.cpu)
                     lost += result.lost
                     if result.receiver.orderErrors > 0 { row.notes.append("\(result.receiver.orderErrors) out of order") }
                     if result.receiver.extra["disconnected"] == 1 { row.notes.append("subscriber disconnected by the server") }
-                    log("  \(formatRate(result.throughput)) msgs/s, lost \(result.lost)")
+                    let perMessage = result.cpu.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }
+                    log("  \(formatRate(result.throughput)) msgs/s, lost \(result.lost), CPU µs/msg: \(perMessage.joined(separator: ", "))")
                 }
+                noteCPU(cpu, in: &row)
                 var latencies: [LatencySummary] = []
                 for run in 1...repeats {
                     log("\(workload) \(system.rawValue): latency run \(run)/\(repeats) at \(Self.latencyRate)/s")
@@ -191,7 +226,9 @@ struct Orchestrator {
                 add("2", "≥ 2× \(peer == .redis ? "Redis" : "NATS") throughput", nil, nil)
             }
             if let m = mesh?.latency?.p99, let o = other?.latency?.p99 {
-                add("2", "p99 ≤ ½ \(peer == .redis ? "Redis" : "NATS") p99", String(format: "%.2f× (%@ vs %@)", m / o, formatLatency(m), formatLatency(o)), m / o <= 0.5)
+                add(
+                    "2", "p99 ≤ ½ \(peer == .redis ? "Redis" : "NATS") p99",
+                    String(format: "%.2f× (%@ vs %@)", m / o, formatLatency(m), formatLatency(o)), m / o <= 0.5)
             } else {
                 add("2", "p99 ≤ ½ \(peer == .redis ? "Redis" : "NATS") p99", nil, nil)
             }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `hubmesh-bench run`: runs the workloads, prints the table, writes the JSON report.
@@ -27,6 +27,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Port of a running nats-server on 127.0.0.1 (the NATS row is not run without it).")
     var natsPort: Int?
 
+    @Option(help: "Process id of that redis-server, to count its CPU time per message.")
+    var redisPid: Int32?
+
+    @Option(help: "Process id of that nats-server, to count its CPU time per message.")
+    var natsPid: Int32?
+
     @Option(help: "Python interpreter with pyzmq and the hubmesh binding (gateway ingest row).")
     var python: String?
 
@@ -43,8 +49,12 @@ struct RunCommand: ParsableCommand {
     var logDir: String = "Benchmarks/results/logs"
 
     func run() throws {
-        signal(SIGINT) { _ in Children.shared.killAllNow(); Glibc.exit(130) }
-        signal(SIGTERM) { _ in Children.shared.killAllNow(); Glibc.exit(143) }
+        signal(SIGINT) { _ in
+            Children.shared.killAllNow(); Glibc.exit(130)
+        }
+        signal(SIGTERM) { _ in
+            Children.shared.killAllNow(); Glibc.exit(143)
+        }
         signal(SIGPIPE, SIG_IGN)
         try? FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
         let bench = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
@@ -54,8 +64,10 @@ struct RunCommand: ParsableCommand {
         var orchestrator = Orchestrator(
             bench: bench, binDir: binDir, quick: quick, repeats: repeats ?? (quick ? 1 : 3), logDir: logDir,
             redisPort: redisPort, natsPort: natsPort, python: python, goBin: goBin, repoRoot: repoRoot)
+        orchestrator.brokerPIDs = [.redis: redisPid, .nats: natsPid].compactMapValues { $0 }
         let machine = readMachine()
-        FileHandle.standardError.write(Data("machine: \(machine.cores) cores, \(machine.memoryGiB) GiB, \(machine.cpu), load \(machine.loadAverageAtStart)\n".utf8))
+        FileHandle.standardError.write(
+            Data("machine: \(machine.cores) cores, \(machine.memoryGiB) GiB, \(machine.cpu), load \(machine.loadAverageAtStart)\n".utf8))
         defer { Children.shared.stopAll() }
         if workloads.contains("hop") { orchestrator.meshHop() }
         if workloads.contains("peers") { orchestrator.peers() }
