@@ -14,5 +14,22 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     } catch {
         precondition(!error.message.isEmpty, "an error without a message")
     }
+    // The receive path's prefix cache: primed with a good stream frame, then this input, must decode
+    // exactly as the plain decoder does (same message, or an error both ways).
+    let plain = try? MeshCodec.decode(bytes)
+    for primer in [bytes, fuzzPrimer] {
+        var cache = MeshCodec.PrefixCache()
+        _ = primer.withUnsafeBytes { try? MeshCodec.decode($0, maxFrameSize: MeshCodec.defaultMaxFrameSize, cache: &cache) }
+        let cached = bytes.withUnsafeBytes { try? MeshCodec.decode($0, maxFrameSize: MeshCodec.defaultMaxFrameSize, cache: &cache) }
+        guard cached?.message == plain else { fatalError("the prefix cache changes the result: \(String(describing: cached)) vs \(String(describing: plain))") }
+    }
     return 0
 }
+
+/// A group message like the seeds': inputs that start like it take the cached path.
+let fuzzPrimer: [UInt8] =
+    (try? MeshCodec.encode(
+        MeshMessage(
+            header: MeshHeader(origin: "node-a", epoch: 1, sequence: 1, messageID: 1),
+            body: .hub(.group(GroupMessage(hub: "chat", group: "room", payloads: Payloads(["json": [0x7B, 0x7D]])))))))
+    ?? []

@@ -50,9 +50,9 @@ extension MeshIO {
     }
 
     func handleSubscribed(_ bytes: UnsafeRawBufferPointer) {
-        let decoded: (message: MeshMessage, topicLength: Int)
+        let decoded: (message: MeshMessage, topic: [UInt8])
         do {
-            decoded = try MeshCodec.decodeWithTopic(bytes, maxFrameSize: configuration.maxFrameSize)
+            decoded = try MeshCodec.decode(bytes, maxFrameSize: configuration.maxFrameSize, cache: &prefixCache)
         } catch {
             counters.decodeErrors += 1
             logger.warning("dropped an undecodable frame from a peer", metadata: ["hubmesh.error": "\(error)"])
@@ -73,8 +73,7 @@ extension MeshIO {
         case .control:
             return
         case .hub(let envelope):
-            let topic = Array(UnsafeRawBufferPointer(rebasing: bytes[0..<decoded.topicLength]))
-            receive(MeshDelivery(origin: header.origin, envelope: envelope), topic: topic, epoch: header.epoch, sequence: header.sequence)
+            receive(MeshDelivery(origin: header.origin, envelope: envelope), topic: decoded.topic, epoch: header.epoch, sequence: header.sequence)
         }
     }
 

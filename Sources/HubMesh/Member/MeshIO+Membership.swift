@@ -284,6 +284,7 @@ extension MeshIO {
     }
 
     func publishSnapshot() {
+        flushReceivedCount()
         var counters = self.counters
         counters.backpressureWaits = inbox.state.withLock { $0.backpressureWaits }
         let snapshot = MeshSnapshot(me: me, peers: membership.statuses(now: clock.now), joined: joined, counters: counters)

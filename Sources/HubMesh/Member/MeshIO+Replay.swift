@@ -163,8 +163,27 @@ extension MeshIO {
 
     /// Flushes never get here: `receive` takes them aside, and they are never held or replayed.
     func deliver(_ delivery: MeshDelivery) {
-        counters.received[delivery.envelope.kindName, default: 0] += 1
-        handlers[delivery.envelope.hub]?(delivery)
+        let kind = delivery.envelope.kindName
+        if kind != receivedRun.kind {
+            flushReceivedCount()
+            receivedRun.kind = kind
+        }
+        receivedRun.count += 1
+        let hub = delivery.envelope.hub
+        if let last = lastHandler, last.hub == hub {
+            last.handler?(delivery)
+        } else {
+            let handler = handlers[hub]
+            lastHandler = (hub, handler)
+            handler?(delivery)
+        }
+    }
+
+    /// Adds the deliveries counted since the last call to `counters.received`.
+    func flushReceivedCount() {
+        guard receivedRun.count > 0 else { return }
+        counters.received[receivedRun.kind, default: 0] += receivedRun.count
+        receivedRun.count = 0
     }
 
     /// Keeps held-back messages bounded: past the limit the repair is given up.

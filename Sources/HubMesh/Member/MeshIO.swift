@@ -30,6 +30,13 @@ final class MeshIO: @unchecked Sendable {
 
     var membership: Membership<ContinuousClock.Instant>
     var lastHeardOrigin: String?
+    /// The previous hub message's decoded prefix (see ``MeshCodec/PrefixCache``).
+    var prefixCache = MeshCodec.PrefixCache()
+    /// Deliveries counted but not yet added to `counters.received`: one dictionary update per run
+    /// of one kind instead of one per message (``flushReceivedCount()``).
+    var receivedRun: (kind: String, count: Int) = ("", 0)
+    /// The handler of the hub delivered to last: streams mostly repeat their hub.
+    var lastHandler: (hub: String, handler: (@Sendable (MeshDelivery) -> Void)?)?
     /// When each peer's PUB last reached our SUB (any frame), or when we connected to it.
     var heardOnSubscriber: [String: ContinuousClock.Instant] = [:]
     /// Whether the last drain emptied the SUB: we are not behind on reading it.
@@ -239,6 +246,7 @@ final class MeshIO: @unchecked Sendable {
             sendDirected(.hub(.ack(ack)), toMember: origin)
         case .register(let hub, let handler):
             handlers[hub] = handler
+            lastHandler = nil
         case .stop:
             stopping = true
         }

@@ -43,6 +43,8 @@ final class MeshInbox: Sendable {
     }
 
     let state = Mutex(State())
+    /// The frame prefix of the previous publish (publishers mostly repeat their topic).
+    let lastPrefix = Mutex<MeshCodec.EncodePrefix?>(nil)
     let wake: WakeUp
     let limit: Int
 
@@ -110,18 +112,40 @@ final class MeshInbox: Sendable {
     ) throws(HubMeshError) -> Bool {
         let topic: Topic
         var frame: [UInt8]
-        do {
-            topic = try MeshCodec.topic(for: body)
-        } catch {
-            throw HubMeshError(code: .invalidName, message: error.message)
+        let numbering: Int
+        if case .hub(let envelope) = body, let key = MeshCodec.PrefixKey(envelope) {
+            let prefix: MeshCodec.EncodePrefix
+            if let cached = lastPrefix.withLock({ $0 }), cached.matches(key, origin: origin, epoch: epoch) {
+                prefix = cached
+            } else {
+                do {
+                    prefix = try MeshCodec.prefix(for: envelope, key: key, origin: origin, epoch: epoch)
+                } catch {
+                    throw HubMeshError(code: .invalidName, message: error.message)
+                }
+                lastPrefix.withLock { $0 = prefix }
+            }
+            do {
+                frame = try MeshCodec.encode(envelope, after: prefix)
+            } catch {
+                throw HubMeshError(code: .invalidName, message: "\(error)")
+            }
+            topic = prefix.topic
+            numbering = prefix.bytes.count
+        } else {
+            do {
+                topic = try MeshCodec.topic(for: body)
+            } catch {
+                throw HubMeshError(code: .invalidName, message: error.message)
+            }
+            do {
+                let header = MeshHeader(origin: origin, epoch: epoch, sequence: 0, messageID: 0)
+                frame = try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
+            } catch {
+                throw HubMeshError(code: .invalidName, message: "\(error)")
+            }
+            numbering = MeshCodec.numberingOffset(topic: topic, origin: origin)
         }
-        do {
-            let header = MeshHeader(origin: origin, epoch: epoch, sequence: 0, messageID: 0)
-            frame = try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
-        } catch {
-            throw HubMeshError(code: .invalidName, message: "\(error)")
-        }
-        let numbering = MeshCodec.numberingOffset(topic: topic, origin: origin)
         let result = state.withLock { state -> Result<(signal: Bool, wait: Bool), HubMeshError> in
             guard !state.stopped else {
                 return .failure(HubMeshError(code: .notRunning, message: "the mesh member is shut down"))

@@ -35,6 +35,9 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
 
     private var topics: [Topic: FIFO<Stored>] = [:]
     private var order: FIFO<Appended> = FIFO()
+    /// The topic appended to last and where it lives in `topics` (valid until a topic is added or
+    /// removed): a stream appends to and evicts from one topic, so most frames need no hashing.
+    private var recent: (topic: Topic, index: Dictionary<Topic, FIFO<Stored>>.Index)?
 
     /// Creates an empty buffer.
     public init(capacity: Int, maxAge: Duration) {
@@ -48,7 +51,18 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
     /// Keeps the frame published as `sequence` on `topic`.
     public mutating func append(topic: Topic, sequence: UInt64, frame: [UInt8], now: Instant) {
         guard capacity > 0 else { return }
-        topics[topic, default: FIFO()].append(Stored(sequence: sequence, frame: frame))
+        let stored = Stored(sequence: sequence, frame: frame)
+        if let recent, recent.topic == topic {
+            topics.values[recent.index].append(stored)
+        } else if let index = topics.index(forKey: topic) {
+            topics.values[index].append(stored)
+            recent = (topic, index)
+        } else {
+            var fifo = FIFO<Stored>()
+            fifo.append(stored)
+            topics[topic] = fifo
+            recent = nil  // inserting may move entries
+        }
         order.append(Appended(topic: topic, time: now))
         while order.count > capacity { dropOldest() }
     }
@@ -76,9 +90,20 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
 
     private mutating func dropOldest() {
         // One hash lookup per dropped frame (not three).
-        guard let oldest = order.popFirst(), let index = topics.index(forKey: oldest.topic) else { return }
+        guard let oldest = order.popFirst() else { return }
+        let index: Dictionary<Topic, FIFO<Stored>>.Index
+        if let recent, recent.topic == oldest.topic {
+            index = recent.index
+        } else if let found = topics.index(forKey: oldest.topic) {
+            index = found
+        } else {
+            return
+        }
         topics.values[index].removeFirst()
-        if topics.values[index].isEmpty { topics.remove(at: index) }
+        if topics.values[index].isEmpty {
+            topics.remove(at: index)
+            recent = nil
+        }
     }
 
     /// The frames for sequence numbers `range` of `topic`, and which leading part is gone.

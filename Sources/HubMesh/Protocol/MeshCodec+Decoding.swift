@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension MeshCodec {
     /// Decodes one frame.
     /// - Throws: ``MeshProtocolError`` for anything malformed, truncated, oversized or of an unknown
@@ -19,20 +23,70 @@ extension MeshCodec {
         _ frame: UnsafeRawBufferPointer,
         maxFrameSize: Int
     ) throws(MeshProtocolError) -> (message: MeshMessage, topicLength: Int) {
+        var cache = PrefixCache()
+        let (message, topic) = try decode(frame, maxFrameSize: maxFrameSize, cache: &cache)
+        return (message, topic.count)
+    }
+
+    /// What a receiver remembers of the previous hub message it decoded. The frames of a stream repeat
+    /// their topic, version, kind and origin byte for byte; a frame that starts with exactly the same
+    /// bytes reuses the strings decoded and checked for the previous one (and its topic array), so
+    /// only the rest of the frame is read. Any other frame is decoded in full and becomes the new
+    /// prefix. The result is the same either way (tests decode every frame both ways).
+    struct PrefixCache {
+        /// Bytes of the previous frame up to the end of its origin; empty when there is none.
+        var prefix: [UInt8] = []
+        var topic: [UInt8] = []
+        var hub = ""
+        var letter: UInt8 = 0
+        var target = ""
+        var kind: UInt8 = 0
+        var origin = ""
+
+        init() {}
+
+        /// Whether `frame` starts with the remembered prefix.
+        func matches(_ frame: UnsafeRawBufferPointer) -> Bool {
+            guard !prefix.isEmpty, frame.count >= prefix.count else { return false }
+            return prefix.withUnsafeBytes { memcmp($0.baseAddress!, frame.baseAddress!, prefix.count) == 0 }
+        }
+    }
+
+    /// Decodes one frame using (and updating) `cache`; returns the message and its topic bytes.
+    static func decode(
+        _ frame: UnsafeRawBufferPointer,
+        maxFrameSize: Int,
+        cache: inout PrefixCache
+    ) throws(MeshProtocolError) -> (message: MeshMessage, topic: [UInt8]) {
         guard frame.count <= maxFrameSize else {
             throw MeshProtocolError(.tooLarge, "frame of \(frame.count) bytes exceeds the limit of \(maxFrameSize)")
+        }
+        if cache.matches(frame) {
+            var reader = ByteReader(frame, offset: cache.prefix.count)
+            let header = MeshHeader(
+                origin: cache.origin,
+                epoch: try reader.u64("epoch"),
+                sequence: try reader.u64("sequence"),
+                messageID: try reader.u64("message id")
+            )
+            let body = try decodeBody(
+                kind: cache.kind, letter: cache.letter, hub: cache.hub, target: cache.target, second: "", reader: &reader, namesChecked: true)
+            guard reader.remaining == 0 else { throw MeshProtocolError(.trailingBytes, "\(reader.remaining) bytes after the message") }
+            return (MeshMessage(header: header, body: body), cache.topic)
         }
         var reader = ByteReader(frame)
         let hub = try reader.terminated("hub")
         let letter = try reader.u8("topic letter")
         guard try reader.u8("topic separator") == 0 else { throw MeshProtocolError(.badTopic, "topic letter is not NUL-terminated") }
-        var parts: [String] = []
+        // The topic's parts after the letter: a target (node, group, user), or a barrier's member and token.
+        var target = ""
+        var second = ""
         switch letter {
         case Topic.Letter.node, Topic.Letter.group, Topic.Letter.user:
-            parts.append(try reader.terminated("topic target"))
+            target = try reader.terminated("topic target")
         case Topic.Letter.barrier:
-            parts.append(try reader.terminated("barrier member"))
-            parts.append(try reader.terminated("barrier token"))
+            target = try reader.terminated("barrier member")
+            second = try reader.terminated("barrier token")
         default:
             break
         }
@@ -42,22 +96,40 @@ extension MeshCodec {
             throw MeshProtocolError(.unsupportedVersion, "mesh protocol version \(version) is not supported; this member speaks \(Self.version)")
         }
         let kind = try reader.u8("kind")
+        let origin = try reader.string("origin")
+        let originEnd = reader.offset
         let header = MeshHeader(
-            origin: try reader.string("origin"),
+            origin: origin,
             epoch: try reader.u64("epoch"),
             sequence: try reader.u64("sequence"),
             messageID: try reader.u64("message id")
         )
-        guard ConnectionID.isValidMemberID(header.origin) else {
-            throw MeshProtocolError(.badString, "origin '\(header.origin)' is not a valid member id")
+        guard ConnectionID.isValidMemberID(origin) else {
+            throw MeshProtocolError(.badString, "origin '\(origin)' is not a valid member id")
         }
-        let body = try decodeBody(kind: kind, letter: letter, hub: hub, parts: parts, reader: &reader)
+        let body = try decodeBody(kind: kind, letter: letter, hub: hub, target: target, second: second, reader: &reader)
         guard reader.remaining == 0 else { throw MeshProtocolError(.trailingBytes, "\(reader.remaining) bytes after the message") }
-        return (MeshMessage(header: header, body: body), topicLength)
+        let topic = Array(UnsafeRawBufferPointer(rebasing: frame[0..<topicLength]))
+        // Only hub messages with payloads are remembered: their names were checked just now, and a
+        // flush (no payloads) or a control message is rare.
+        switch kind {
+        case Kind.all, Kind.connection, Kind.group, Kind.user:
+            cache.prefix = Array(UnsafeRawBufferPointer(rebasing: frame[0..<originEnd]))
+            cache.topic = topic
+            cache.hub = hub
+            cache.letter = letter
+            cache.target = target
+            cache.kind = kind
+            cache.origin = origin
+        default:
+            break
+        }
+        return (MeshMessage(header: header, body: body), topic)
     }
 
-    static func expect(_ letter: UInt8, _ wanted: UInt8, hub: String, hubMessage: Bool) throws(MeshProtocolError) {
+    static func expect(_ letter: UInt8, _ wanted: UInt8, hub: String, hubMessage: Bool, namesChecked: Bool = false) throws(MeshProtocolError) {
         guard letter == wanted else { throw MeshProtocolError(.badTopic, "topic letter does not match the kind") }
+        if namesChecked { return }
         if hubMessage {
             try checkName(hub, "hub")
         } else {
@@ -69,30 +141,32 @@ extension MeshCodec {
         kind: UInt8,
         letter: UInt8,
         hub: String,
-        parts: [String],
-        reader: inout ByteReader
+        target: String,
+        second: String,
+        reader: inout ByteReader,
+        namesChecked: Bool = false
     ) throws(MeshProtocolError) -> MeshMessage.Body {
         switch kind {
         case Kind.all:
-            try expect(letter, Topic.Letter.all, hub: hub, hubMessage: true)
+            try expect(letter, Topic.Letter.all, hub: hub, hubMessage: true, namesChecked: namesChecked)
             let excluded = try decodeList("excluded", &reader)
             return .hub(.all(AllMessage(hub: hub, excluded: excluded, payloads: try decodePayloads(&reader))))
         case Kind.connection:
-            try expect(letter, Topic.Letter.node, hub: hub, hubMessage: true)
+            try expect(letter, Topic.Letter.node, hub: hub, hubMessage: true, namesChecked: namesChecked)
             let id = try reader.string("connection id")
-            guard ConnectionID.owner(of: id) == parts[0] else {
-                throw MeshProtocolError(.badTopic, "connection id '\(id)' is not owned by topic member '\(parts[0])'")
+            guard ConnectionID.owner(of: id) == target else {
+                throw MeshProtocolError(.badTopic, "connection id '\(id)' is not owned by topic member '\(target)'")
             }
             return .hub(.connection(ConnectionMessage(hub: hub, connectionID: id, payloads: try decodePayloads(&reader))))
         case Kind.group:
-            try expect(letter, Topic.Letter.group, hub: hub, hubMessage: true)
-            try checkName(parts[0], "group")
+            try expect(letter, Topic.Letter.group, hub: hub, hubMessage: true, namesChecked: namesChecked)
+            if !namesChecked { try checkName(target, "group") }
             let excluded = try decodeList("excluded", &reader)
-            return .hub(.group(GroupMessage(hub: hub, group: parts[0], excluded: excluded, payloads: try decodePayloads(&reader))))
+            return .hub(.group(GroupMessage(hub: hub, group: target, excluded: excluded, payloads: try decodePayloads(&reader))))
         case Kind.user:
-            try expect(letter, Topic.Letter.user, hub: hub, hubMessage: true)
-            try checkName(parts[0], "user")
-            return .hub(.user(UserMessage(hub: hub, userID: parts[0], payloads: try decodePayloads(&reader))))
+            try expect(letter, Topic.Letter.user, hub: hub, hubMessage: true, namesChecked: namesChecked)
+            if !namesChecked { try checkName(target, "user") }
+            return .hub(.user(UserMessage(hub: hub, userID: target, payloads: try decodePayloads(&reader))))
         case Kind.groupManagement:
             try expect(letter, Topic.Letter.groupManagement, hub: hub, hubMessage: true)
             let rawAction = try reader.u8("action")
@@ -124,9 +198,9 @@ extension MeshCodec {
             return .control(kind == Kind.welcome ? .welcome(members) : .heartbeat(members))
         case Kind.barrierAck:
             try expect(letter, Topic.Letter.barrier, hub: hub, hubMessage: false)
-            try checkName(parts[0], "barrier member")
-            try checkName(parts[1], "barrier token")
-            return .control(.barrierAck(member: parts[0], token: parts[1]))
+            try checkName(target, "barrier member")
+            try checkName(second, "barrier token")
+            return .control(.barrierAck(member: target, token: second))
         case Kind.bye:
             try expect(letter, Topic.Letter.bye, hub: hub, hubMessage: false)
             return .control(.bye)

@@ -92,6 +92,66 @@ public enum MeshCodec {
         return writer.bytes
     }
 
+    /// The bytes every frame of one origin and epoch on one hub topic starts with (topic, version,
+    /// kind, origin, epoch) and what they were made from: consecutive publishes on one topic reuse
+    /// them instead of building and checking the topic again.
+    struct EncodePrefix: Sendable {
+        var kind: UInt8
+        var hub: String
+        var target: String
+        var origin: String
+        var epoch: UInt64
+        var topic: Topic
+        /// Topic through epoch; the sequence number and message id follow.
+        var bytes: [UInt8]
+
+        func matches(_ key: PrefixKey, origin: String, epoch: UInt64) -> Bool {
+            kind == key.kind && self.epoch == epoch && hub == key.hub && target == key.target && self.origin == origin
+        }
+    }
+
+    /// What a hub envelope's frame prefix depends on, for the kinds whose topic is made of their hub
+    /// and one name (all, group, user); `nil` for the others.
+    struct PrefixKey {
+        var kind: UInt8
+        var hub: String
+        var target: String
+
+        init?(_ envelope: HubEnvelope) {
+            switch envelope {
+            case .all(let m): (kind, hub, target) = (Kind.all, m.hub, "")
+            case .group(let m): (kind, hub, target) = (Kind.group, m.hub, m.group)
+            case .user(let m): (kind, hub, target) = (Kind.user, m.hub, m.userID)
+            case .connection, .groupManagement, .ack: return nil
+            }
+        }
+    }
+
+    /// Builds the prefix for `envelope`'s topic from `origin` in `epoch` (checking the names).
+    static func prefix(for envelope: HubEnvelope, key: PrefixKey, origin: String, epoch: UInt64) throws(MeshProtocolError) -> EncodePrefix {
+        let topic = try topic(for: .hub(envelope))
+        var writer = ByteWriter(capacity: topic.bytes.count + 12 + origin.utf8.count)
+        writer.raw(topic.bytes)
+        writer.u8(version)
+        writer.u8(key.kind)
+        try writer.string(origin, field: "origin")
+        writer.u64(epoch)
+        return EncodePrefix(kind: key.kind, hub: key.hub, target: key.target, origin: origin, epoch: epoch, topic: topic, bytes: writer.bytes)
+    }
+
+    /// Encodes `envelope` after `prefix` with sequence number and message id zero (patch them with
+    /// ``patchNumbering(_:at:sequence:messageID:)`` at offset `prefix.bytes.count`). The same bytes
+    /// as ``encode(_:)``.
+    static func encode(_ envelope: HubEnvelope, after prefix: EncodePrefix) throws(MeshProtocolError) -> [UInt8] {
+        let body = MeshMessage.Body.hub(envelope)
+        var writer = ByteWriter(capacity: prefix.bytes.count + 16 + estimatedBodySize(body))
+        writer.raw(prefix.bytes)
+        writer.u64(0)
+        writer.u64(0)
+        try encodeBody(body, into: &writer)
+        return writer.bytes
+    }
+
     /// Where the header's sequence and message id (two u64s) start in a frame on `topic` from `origin`.
     static func numberingOffset(topic: Topic, origin: String) -> Int {
         topic.bytes.count + 2 + 2 + origin.utf8.count + 8
