@@ -32,6 +32,8 @@ final class MeshIO: @unchecked Sendable {
     var lastHeardOrigin: String?
     /// The previous hub message's decoded prefix (see ``MeshCodec/PrefixCache``).
     var prefixCache = MeshCodec.PrefixCache()
+    /// This thread's own copies of the inbox's topics, by id (see ``MeshInbox/State/topicID(_:)``).
+    var localTopics: [Topic] = []
     /// Deliveries counted but not yet added to `counters.received`: one dictionary update per run
     /// of one kind instead of one per message (``flushReceivedCount()``).
     var receivedRun: (kind: String, count: Int) = ("", 0)
@@ -231,8 +233,9 @@ final class MeshIO: @unchecked Sendable {
 
     func execute(_ command: MeshCommand) {
         switch command {
-        case .publish(let frame, let kind, let topic, let sequence):
-            backlog.append(Outgoing(frame: frame, kind: kind, topic: topic, sequence: sequence))
+        case .publish(let frame, let kind, let id, let sequence):
+            if id >= localTopics.count { localTopics += inbox.topics(from: localTopics.count) }
+            backlog.append(Outgoing(frame: frame, kind: kind, topic: localTopics[id], sequence: sequence))
         case .subscribe(let topic):
             do { try subscriber.subscribe(topic.bytes) } catch { logger.error("subscribe failed: \(error)") }
         case .unsubscribe(let topic):

@@ -4,7 +4,8 @@ import ZeroMQ
 
 /// A request from Swift code to the member's I/O thread.
 enum MeshCommand: @unchecked Sendable {
-    case publish(frame: [UInt8], kind: String, topic: Topic, sequence: UInt64)
+    /// A numbered frame on the topic with this id (``MeshInbox/State/topicID(_:)``).
+    case publish(frame: [UInt8], kind: String, topicID: Int, sequence: UInt64)
     case subscribe(Topic)
     case unsubscribe(Topic)
     case barrier(peers: Set<String>?, completion: @Sendable (_ missing: [String]) -> Void)
@@ -38,8 +39,21 @@ final class MeshInbox: Sendable {
         var sleeping = false
         var stopped = false
         var messageID: UInt64 = 0
-        var sequences: [Topic: UInt64] = [:]
+        /// Every topic published on gets a small id: its sequence counter is `sequences[id]`, and
+        /// publish commands carry the id rather than the topic, so the publishing thread and the
+        /// I/O thread never share (and contend on the reference count of) one topic buffer.
+        var topicIDs: [Topic: Int] = [:]
+        var topics: [Topic] = []
+        var sequences: [UInt64] = []
         var backpressureWaits = 0
+
+        mutating func topicID(_ topic: Topic) -> Int {
+            if let id = topicIDs[topic] { return id }
+            topicIDs[topic] = topics.count
+            topics.append(topic)
+            sequences.append(0)
+            return topics.count - 1
+        }
     }
 
     let state = Mutex(State())
@@ -113,17 +127,21 @@ final class MeshInbox: Sendable {
         let topic: Topic
         var frame: [UInt8]
         let numbering: Int
+        // The topic id when the prefix cache knows it; a new prefix is remembered after numbering.
+        var knownID: Int?
+        var newPrefix: MeshCodec.EncodePrefix?
         if case .hub(let envelope) = body, let key = MeshCodec.PrefixKey(envelope) {
             let prefix: MeshCodec.EncodePrefix
             if let cached = lastPrefix.withLock({ $0 }), cached.matches(key, origin: origin, epoch: epoch) {
                 prefix = cached
+                knownID = cached.topicID
             } else {
                 do {
                     prefix = try MeshCodec.prefix(for: envelope, key: key, origin: origin, epoch: epoch)
                 } catch {
                     throw HubMeshError(code: .invalidName, message: error.message)
                 }
-                lastPrefix.withLock { $0 = prefix }
+                newPrefix = prefix
             }
             do {
                 frame = try MeshCodec.encode(envelope, after: prefix)
@@ -146,30 +164,30 @@ final class MeshInbox: Sendable {
             }
             numbering = MeshCodec.numberingOffset(topic: topic, origin: origin)
         }
-        let result = state.withLock { state -> Result<(signal: Bool, wait: Bool), HubMeshError> in
+        let result = state.withLock { state -> Result<(signal: Bool, wait: Bool, id: Int), HubMeshError> in
             guard !state.stopped else {
                 return .failure(HubMeshError(code: .notRunning, message: "the mesh member is shut down"))
             }
             state.messageID &+= 1
-            let sequence = Self.increment(&state.sequences[topic, default: 0])
+            let id = knownID ?? state.topicID(topic)
+            state.sequences[id] &+= 1
+            let sequence = state.sequences[id]
             MeshCodec.patchNumbering(&frame, at: numbering, sequence: sequence, messageID: state.messageID)
-            state.commands.append(.publish(frame: frame, kind: kind, topic: topic, sequence: sequence))
+            state.commands.append(.publish(frame: frame, kind: kind, topicID: id, sequence: sequence))
             state.pendingPublishes += 1
             let wait = state.pendingPublishes > limit
             if wait { state.backpressureWaits += 1 }
             let signal = state.sleeping && (wait || !deferWake)
             if signal { state.sleeping = false }
-            return .success((signal, wait))
+            return .success((signal, wait, id))
         }
-        let (signal, wait) = try result.get()
+        let (signal, wait, id) = try result.get()
+        if var prefix = newPrefix {
+            prefix.topicID = id
+            lastPrefix.withLock { $0 = prefix }
+        }
         if signal { wake.signal() }
         return wait
-    }
-
-    /// Adds one and returns the new value: one hash lookup of the topic's counter instead of two.
-    private static func increment(_ value: inout UInt64) -> UInt64 {
-        value &+= 1
-        return value
     }
 
     /// Numbers and encodes a message sent by the I/O thread itself (control and directed messages).
@@ -178,10 +196,20 @@ final class MeshInbox: Sendable {
         let header = state.withLock { state -> MeshHeader in
             state.messageID &+= 1
             var sequence: UInt64 = 0
-            if sequenced { sequence = Self.increment(&state.sequences[topic, default: 0]) }
+            if sequenced {
+                let id = state.topicID(topic)
+                state.sequences[id] &+= 1
+                sequence = state.sequences[id]
+            }
             return MeshHeader(origin: origin, epoch: epoch, sequence: sequence, messageID: state.messageID)
         }
         return try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
+    }
+
+    /// I/O thread: copies of the topics with ids `from...` (new buffers, owned by the caller's thread).
+    func topics(from id: Int) -> [Topic] {
+        let shared = state.withLock { Array($0.topics[min(id, $0.topics.count)...]) }
+        return shared.map { topic in Topic(bytes: topic.bytes.withUnsafeBufferPointer { Array($0) }) }
     }
 
     /// I/O thread: swaps every queued command into `commands` (which must be empty); the inbox keeps

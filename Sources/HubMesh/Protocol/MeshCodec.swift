@@ -104,6 +104,8 @@ public enum MeshCodec {
         var topic: Topic
         /// Topic through epoch; the sequence number and message id follow.
         var bytes: [UInt8]
+        /// The topic's id in the publishing member's inbox (set once it is numbered there).
+        var topicID = -1
 
         func matches(_ key: PrefixKey, origin: String, epoch: UInt64) -> Bool {
             kind == key.kind && self.epoch == epoch && hub == key.hub && target == key.target && self.origin == origin
