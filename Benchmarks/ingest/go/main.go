@@ -4,7 +4,9 @@
 //
 // Both send the same request (a group message, hub "bench", group "g1", method "m", one
 // 100-character string argument) with up to WINDOW (default 1000) in flight and count acknowledged
-// replies. Prints: result {"acked":...,"ok":...,"seconds":...}. Gives up after 10 s without a reply.
+// replies. Prints: result {"acked":...,"ok":...,"seconds":...,"cpu_us":...}, where cpu_us is the
+// process's user+system CPU time per acknowledged request during the timed run. Gives up after 10 s
+// without a reply. HUBMESH_INGEST_CPUPROFILE=FILE writes a pprof CPU profile of the timed run.
 package main
 
 /*
@@ -23,8 +25,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -33,9 +37,36 @@ import (
 
 const warmup = 1000
 
+// timed runs f, returning its wall time and the process's user+system CPU time, both in seconds.
+func timed(f func()) (wall, cpu float64) {
+	if path := os.Getenv("HUBMESH_INGEST_CPUPROFILE"); path != "" {
+		out, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	usage := func() float64 {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
+	c0 := usage()
+	start := time.Now()
+	f()
+	wall = time.Since(start).Seconds()
+	return wall, usage() - c0
+}
+
 var argument = strings.Repeat("x", 100)
 
-func raw(endpoint string, count, window int) (int, int, float64) {
+func raw(endpoint string, count, window int) (acked, ok int, elapsed, cpu float64) {
 	ctx := C.zmq_ctx_new()
 	sock := C.zmq_socket(ctx, C.ZMQ_DEALER)
 	hwm := window * 2
@@ -82,15 +113,13 @@ func raw(endpoint string, count, window int) (int, int, float64) {
 		return acked, ok
 	}
 	run(warmup)
-	start := time.Now()
-	acked, ok := run(count)
-	elapsed := time.Since(start).Seconds()
+	elapsed, cpu = timed(func() { acked, ok = run(count) })
 	C.zmq_close(sock)
 	C.zmq_ctx_term(ctx)
-	return acked, ok, elapsed
+	return acked, ok, elapsed, cpu
 }
 
-func binding(endpoint string, count, window int) (int, int, float64) {
+func binding(endpoint string, count, window int) (acked, ok int, elapsed, cpu float64) {
 	p, err := hubmesh.Dial(endpoint, hubmesh.WithWindow(window), hubmesh.WithTimeout(10*time.Second))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -111,19 +140,17 @@ func binding(endpoint string, count, window int) (int, int, float64) {
 		os.Exit(1)
 	}
 	reqs := build(count)
-	start := time.Now()
-	results, err := p.PublishMany(ctx, reqs)
-	elapsed := time.Since(start).Seconds()
+	var results []hubmesh.Result
+	elapsed, cpu = timed(func() { results, err = p.PublishMany(ctx, reqs) })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
-	ok := 0
 	for _, r := range results {
 		if r.OK {
 			ok++
 		}
 	}
-	return len(results), ok, elapsed
+	return len(results), ok, elapsed, cpu
 }
 
 func main() {
@@ -137,11 +164,15 @@ func main() {
 		window, _ = strconv.Atoi(os.Args[4])
 	}
 	var acked, ok int
-	var seconds float64
+	var seconds, cpu float64
 	if os.Args[1] == "raw" {
-		acked, ok, seconds = raw(os.Args[2], count, window)
+		acked, ok, seconds, cpu = raw(os.Args[2], count, window)
 	} else {
-		acked, ok, seconds = binding(os.Args[2], count, window)
+		acked, ok, seconds, cpu = binding(os.Args[2], count, window)
 	}
-	fmt.Printf("result {\"acked\":%d,\"ok\":%d,\"seconds\":%f}\n", acked, ok, seconds)
+	cpuPerRequest := 0.0
+	if acked > 0 {
+		cpuPerRequest = cpu / float64(acked) * 1e6
+	}
+	fmt.Printf("result {\"acked\":%d,\"ok\":%d,\"seconds\":%f,\"cpu_us\":%.3f}\n", acked, ok, seconds, cpuPerRequest)
 }
