@@ -25,6 +25,14 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip eight plain ASCII bytes at a time (the common case).
+		for i+8 <= len(s) && !special8(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if plain[c] {
@@ -64,6 +72,24 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+const (
+	lsb8 = 0x0101010101010101
+	msb8 = 0x8080808080808080
+)
+
+// special8 reports whether any of the eight bytes in x is not written as
+// is: below 0x20, a quote, a backslash, or 0x80 and above (UTF-8, checked
+// byte by byte). The bit tricks "has a byte less than n" and "has a zero
+// byte" are exact as a yes/no answer.
+func special8(x uint64) bool {
+	quote := x ^ (lsb8 * '"')
+	backslash := x ^ (lsb8 * '\\')
+	control := (x - lsb8*0x20) &^ x
+	quotes := (quote - lsb8) &^ quote
+	backslashes := (backslash - lsb8) &^ backslash
+	return (control|quotes|backslashes|x)&msb8 != 0
 }
 
 // appendFloat appends f in the protocol's canonical float form, Python's
