@@ -234,6 +234,7 @@ class Publisher:
         """
         # Hot path, per request: one JSON encoding of the arguments into a cached frame format,
         # one send, and for its reply one comparison with the expected {"id":…,"ok":true}.
+        # At most `window` requests are in flight (sent and not answered).
         # Ids are consecutive numbers from `first`, so an id gives its result's index; results
         # start as OK and only refusals overwrite them. From a sequence, frames are encoded in
         # chunks and then sent back to back, so that libzmq's I/O thread wakes once per chunk
@@ -243,13 +244,18 @@ class Publisher:
         chunk = min(window, _CHUNK) if isinstance(requests, Sequence) else 1
         first = next(self._ids)
         n = first - 1  # the last id used
-        pending = 0  # requests of this call sent, or staged, and not answered yet
+        pending = 0  # requests of this call sent and not answered yet
+        room = chunk  # requests to stage before the next send
         poll_ms = int(self.timeout * 1000) + 1
         poll = self._poller.poll
         append_result = results.append
         c_encoder = _c_encoder
         join = "".join
-        format_key: tuple[str, str, str | None, str | None] = ("", "", None, None)
+        # the frame format of the last (kind, hub, target, method), checked by identity
+        f_kind: object = None
+        f_hub: object = None
+        f_target: object = None
+        f_method: object = None
         fmt = b""
         frames: list[bytes] = []  # staged: encoded, not sent yet
         rids: list[bytes] = []
@@ -262,27 +268,32 @@ class Publisher:
                 try:
                     if payloads is not None or exclude or key is not None or method is None:
                         frame = _frame_for(request, str(n))
+                        rid = b"%d" % n
                     else:
-                        if (kind, hub, target, method) != format_key:
+                        if kind is not f_kind or hub is not f_hub or target is not f_target or method is not f_method:
                             fmt = _request_format(kind, hub, target, method)
-                            format_key = (kind, hub, target, method)
+                            f_kind, f_hub, f_target, f_method = kind, hub, target, method
+                        rid = b"%d" % n
                         try:
                             body = (join(c_encoder(arguments, 0)) if c_encoder else _encode_json(arguments)).encode()
                         except (TypeError, ValueError, RecursionError):  # not a list, or not JSON: say why
                             frame = _frame_for(request, str(n))
                         else:
-                            frame = fmt % (b"%d" % n, body)
+                            frame = fmt % (rid, body)
                 except (ValueError, TypeError) as error:
                     append_result(Result(False, "bad_request", f"not sent: {error}", False, str(n)))
                     continue
                 append_result(OK)
                 append_frame(frame)
-                append_rid(b"%d" % n)
-                pending += 1
-                if len(frames) >= chunk or pending >= window:
+                append_rid(rid)
+                room -= 1
+                if not room:
+                    pending += len(frames)
                     self._send_staged(frames, rids, results, first)
-                    if pending >= window:
+                    while pending >= window:
                         pending = self._take_replies(pending, results, first, poll, poll_ms)
+                    room = min(chunk, window - pending)
+            pending += len(frames)
             self._send_staged(frames, rids, results, first)
             while pending:  # every request is sent: wait for the rest of the replies
                 pending = self._take_replies(pending, results, first, poll, poll_ms)
