@@ -1,6 +1,7 @@
 package hubmesh
 
 import (
+	"encoding/binary"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -23,16 +24,28 @@ var plain = func() (t [utf8.RuneSelf]bool) {
 // UTF-8 is written as is. Invalid UTF-8 becomes U+FFFD.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		// Skip eight plain ASCII bytes at a time (the common case).
-		for i+8 <= len(s) && !special8(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
-			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
-			i += 8
-		}
-		if i >= len(s) {
+	// Fast path: copy s, then look for the first byte that needs care in the
+	// copy, eight bytes at a time. Most strings have none.
+	base := len(dst)
+	dst = append(dst, s...)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if special8(binary.LittleEndian.Uint64(dst[base+i:])) {
 			break
 		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || !plain[c] {
+			break
+		}
+	}
+	if i == len(s) {
+		return append(dst, '"')
+	}
+	// From the first such byte on, write the rest piece by piece.
+	dst = dst[:base+i]
+	start := i
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if plain[c] {
