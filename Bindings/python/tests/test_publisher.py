@@ -359,3 +359,9 @@ def test_aio_publish_many_keeps_order_and_window(scripted: Start) -> None:
         assert all(r.ok for i, r in enumerate(results) if i not in (5, 6))
 
     asyncio.run(asyncio.wait_for(main(), 60))
+
+
+def test_only_canonical_decimal_ids_are_taken_for_ours() -> None:
+    from hubmesh._publisher import _id_number
+
+    assert [_id_number(x) for x in ("1", "42", b"42", "007", "0", "", "x1", "١٢", b"-3")] == [1, 42, 42] + [-1] * 6

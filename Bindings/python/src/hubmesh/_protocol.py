@@ -184,7 +184,7 @@ _formats: dict[tuple[str, str, str | None, str], bytes] = {}
 def _request_format(kind: str, hub: str, target: str | None, method: str) -> bytes:
     """The frame of a plain request (method + arguments, no exclude or key) as a bytes format.
 
-    ``_request_format(...) % (id, arguments_json)`` is the canonical frame. The bytes between
+    ``_request_format(...) % (id_number, arguments_json)`` is the canonical frame for a decimal id. The bytes between
     the id and the arguments depend only on kind, hub, target and method: they are encoded once
     and cached. Raises ValueError for a kind/target mismatch, like ``encode_request``.
     """
@@ -193,7 +193,7 @@ def _request_format(kind: str, hub: str, target: str | None, method: str) -> byt
     if fmt is None:
         head = _encode_json(_request_object(kind, hub, target, method, (), None, None, None, {}))
         middle = head[1 : -len(',"arguments":[]}')].encode("utf-8").replace(b"%", b"%%")
-        fmt = b'{"v":1,"id":"%b",' + middle + b',"arguments":%b}'
+        fmt = b'{"v":1,"id":"%d",' + middle + b',"arguments":%b}'
         if len(_formats) >= 4096:
             _formats.clear()
         _formats[cache_key] = fmt
@@ -215,7 +215,9 @@ def _frame_for(request: Request, rid: str) -> bytes:
         body = _encode_json(arguments).encode("utf-8")
     except RecursionError:
         raise ValueError("arguments are circular or nested too deeply for JSON") from None
-    frame = fmt % (rid.encode(), body)
+    frame = fmt % (int(rid), body) if rid.isdigit() and rid.isascii() and rid[:1] != "0" else None
+    if frame is None:
+        return _dump(_request_object(*request, obj={"v": 1, "id": rid}))
     if exclude or key is not None:
         tail: dict[str, Any] = {}
         if exclude:
@@ -307,13 +309,13 @@ def decode_reply(frame: bytes) -> Result:
     return _interpret(obj, rid if isinstance(rid, str) else None)
 
 
-_Id = TypeVar("_Id", str, bytes)
+_Id = TypeVar("_Id", str, int)
 
 
 class _InFlight(Generic[_Id]):
     """Ids of requests sent on one socket and not yet answered, in send order.
 
-    Ids are ``str`` or, for the synchronous publisher's hot path, their UTF-8 ``bytes``.
+    Ids are ``str``, or for the synchronous publisher (whose ids are decimal counters) numbers.
 
     Replies come back in request order, so a reply answers the oldest entry; one with
     ``"id":null`` answers the oldest entry too. Entries whose caller gave up (timeout) stay until

@@ -31,8 +31,15 @@ __all__ = ["Publisher"]
 
 _OK_TAIL = b'","ok":true}'
 _OK_HEAD = b'{"id":"'
-_OK_REPLY = b'{"id":"%b","ok":true}'
+_OK_REPLY = b'{"id":"%d","ok":true}'
 _CHUNK = 128  # publish_many: requests encoded before they are sent back to back
+
+
+def _id_number(rid: str | bytes) -> int:
+    """The number of an id this publisher generated (decimal, no leading zero), else -1."""
+    if rid.isdigit() and rid.isascii() and rid[:1] not in ("0", b"0"):
+        return int(rid)
+    return -1
 
 
 def _plain_send(sock: zmq.Socket[bytes]) -> Callable[[bytes, int], Any]:
@@ -88,8 +95,9 @@ class Publisher:
         sock.connect(endpoint)
         self._sock = sock
         self._ids = itertools.count(1)
-        # Ids in flight as UTF-8 bytes: publish_many compares them with reply bytes directly.
-        self._inflight: _InFlight[bytes] = _InFlight()
+        # Ids in flight as numbers (this publisher's ids are decimal counters): publish_many
+        # formats the expected reply bytes from them and hands out whole ranges at once.
+        self._inflight: _InFlight[int] = _InFlight()
         self._send_plain = _plain_send(sock)
         self._poller = zmq.Poller()
         self._poller.register(sock, zmq.POLLIN)
@@ -198,15 +206,15 @@ class Publisher:
     def _roundtrip(self, frame: bytes, rid: str) -> Result:
         deadline = time.monotonic() + self.timeout
         self._send(frame, deadline, rid)
-        brid = rid.encode()
-        self._inflight.add(brid)
+        number = int(rid)
+        self._inflight.add(number)
         sock = self._sock
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not sock.poll(int(remaining * 1000) + 1, zmq.POLLIN):
                 raise TimeoutError(f"no reply from the gateway at {self.endpoint} within {self.timeout} s", rid)
             reply = decode_reply(sock.recv())
-            if self._inflight.match(None if reply.id is None else reply.id.encode()) == brid:
+            if self._inflight.match(None if reply.id is None else _id_number(reply.id)) == number:
                 return reply._replace(id=rid) if reply.id is None else reply
 
     def _send(self, frame: bytes, deadline: float, rid: str | None) -> None:
@@ -244,6 +252,7 @@ class Publisher:
         chunk = min(window, _CHUNK) if isinstance(requests, Sequence) else 1
         first = next(self._ids)
         n = first - 1  # the last id used
+        staged_from = first  # the id of the first staged request; staged ids are consecutive
         pending = 0  # requests of this call sent and not answered yet
         room = chunk  # requests to stage before the next send
         poll_ms = int(self.timeout * 1000) + 1
@@ -258,9 +267,7 @@ class Publisher:
         f_method: object = None
         fmt = b""
         frames: list[bytes] = []  # staged: encoded, not sent yet
-        rids: list[bytes] = []
         append_frame = frames.append
-        append_rid = rids.append
         try:
             for request in requests:
                 n += 1
@@ -268,41 +275,43 @@ class Publisher:
                 try:
                     if payloads is not None or exclude or key is not None or method is None:
                         frame = _frame_for(request, str(n))
-                        rid = b"%d" % n
                     else:
                         if kind is not f_kind or hub is not f_hub or target is not f_target or method is not f_method:
                             fmt = _request_format(kind, hub, target, method)
                             f_kind, f_hub, f_target, f_method = kind, hub, target, method
-                        rid = b"%d" % n
                         try:
                             body = (join(c_encoder(arguments, 0)) if c_encoder else _encode_json(arguments)).encode()
                         except (TypeError, ValueError, RecursionError):  # not a list, or not JSON: say why
                             frame = _frame_for(request, str(n))
                         else:
-                            frame = fmt % (rid, body)
+                            frame = fmt % (n, body)
                 except (ValueError, TypeError) as error:
+                    # Not sent. Send what is staged first, so that staged ids stay consecutive.
+                    pending += len(frames)
+                    self._send_staged(frames, staged_from, results, first)
+                    staged_from = n + 1
                     append_result(Result(False, "bad_request", f"not sent: {error}", False, str(n)))
                     continue
                 append_result(OK)
                 append_frame(frame)
-                append_rid(rid)
                 room -= 1
                 if not room:
                     pending += len(frames)
-                    self._send_staged(frames, rids, results, first)
+                    self._send_staged(frames, staged_from, results, first)
+                    staged_from = n + 1
                     while pending >= window:
                         pending = self._take_replies(pending, results, first, poll, poll_ms)
                     room = min(chunk, window - pending)
             pending += len(frames)
-            self._send_staged(frames, rids, results, first)
+            self._send_staged(frames, staged_from, results, first)
             while pending:  # every request is sent: wait for the rest of the replies
                 pending = self._take_replies(pending, results, first, poll, poll_ms)
         finally:
             self._ids = itertools.count(n + 1)
         return results
 
-    def _send_staged(self, frames: list[bytes], rids: list[bytes], results: list[Result], first: int) -> None:
-        """Send the staged frames back to back, in order; then they are in flight."""
+    def _send_staged(self, frames: list[bytes], staged_from: int, results: list[Result], first: int) -> None:
+        """Send the staged frames (ids from ``staged_from`` on) back to back; then they are in flight."""
         send = self._send_plain
         noblock = zmq.NOBLOCK
         order = self._inflight._order
@@ -314,14 +323,14 @@ class Publisher:
             # The socket is full (no gateway connected yet): wait for room for each of the rest.
             rest = [frame, *staged]
             done = len(frames) - len(rest)
-            order.extend(rids[:done])
+            order.extend(range(staged_from, staged_from + done))
             for i, frame in enumerate(rest):
-                self._send_blocking(frame, results, first, rids[done + i :])
-                order.append(rids[done + i])
+                rid = staged_from + done + i
+                self._send_blocking(frame, results, first, range(rid, staged_from + len(frames)))
+                order.append(rid)
         else:
-            order.extend(rids)
+            order.extend(range(staged_from, staged_from + len(frames)))
         frames.clear()
-        rids.clear()
 
     def _take_replies(
         self,
@@ -350,19 +359,19 @@ class Publisher:
                 pending -= 1
                 continue
             if frame.startswith(_OK_HEAD) and frame.endswith(_OK_TAIL):
-                rid: bytes | None = frame[7:-12]
+                number: int | None = _id_number(frame[7:-12])
                 result = OK
             else:
                 result = decode_reply(frame)
-                rid = None if result.id is None else result.id.encode()
-            owner = self._inflight.match(rid)
-            if owner is not None and int(owner) >= first:  # ours (not abandoned by an earlier call)
+                number = None if result.id is None else _id_number(result.id)
+            owner = self._inflight.match(number)
+            if owner is not None and owner >= first:  # ours (not abandoned by an earlier call)
                 pending -= 1
                 if result is not OK:
-                    results[int(owner) - first] = result
+                    results[owner - first] = result
         return pending
 
-    def _send_blocking(self, frame: bytes, results: list[Result], first: int, unsent: list[bytes]) -> None:
+    def _send_blocking(self, frame: bytes, results: list[Result], first: int, unsent: Sequence[int]) -> None:
         """The socket is full: wait until it takes the frame (replies keep queueing)."""
         sock = self._sock
         poll_ms = int(self.timeout * 1000) + 1
@@ -375,14 +384,14 @@ class Publisher:
             except zmq.Again:
                 continue
 
-    def _stall(self, results: list[Result], first: int, unsent: Sequence[bytes] = ()) -> TimeoutError:
+    def _stall(self, results: list[Result], first: int, unsent: Sequence[int] = ()) -> TimeoutError:
         """The error for a silent gateway: requests of this call in flight, and those taken but
         not sent (ids ``unsent``), get a ``timeout`` result."""
         message = f"the gateway at {self.endpoint} gave no reply for {self.timeout} s"
         lost = Result(False, "timeout", message)
         for rid in self._inflight._order:
-            if int(rid) >= first:  # not abandoned by an earlier call
-                results[int(rid) - first] = lost
+            if rid >= first:  # not abandoned by an earlier call
+                results[rid - first] = lost
         for rid in unsent:
-            results[int(rid) - first] = lost
+            results[rid - first] = lost
         return TimeoutError(message, None, results)
