@@ -297,13 +297,39 @@ func (b *idBlock) fill(prefix []byte, n uint64) {
 	if count > idBlockSize {
 		count = idBlockSize
 	}
-	buf := make([]byte, 0, int(count)*(len(prefix)+8))
+	if rest := ^uint64(0) - n + 1; rest != 0 && count > rest {
+		count = rest // the counter's last values
+	}
+	var digitsBuf [maxDigits + 1]byte
+	digits := strconv.AppendUint(digitsBuf[:0], n, 36)
+	buf := make([]byte, 0, int(count)*(len(prefix)+len(digits)+1))
 	for i := uint64(0); i < count; i++ {
+		if i > 0 {
+			digits = incrementBase36(digits)
+		}
 		buf = append(buf, prefix...)
-		buf = strconv.AppendUint(buf, n+i, 36)
+		buf = append(buf, digits...)
 		b.ends[i] = uint16(len(buf))
 	}
 	b.first, b.count, b.text = n, count, string(buf)
+}
+
+// incrementBase36 adds one to a number written in base 36 with the digits
+// 0-9a-z (as strconv writes it), in place unless it grows by a digit.
+func incrementBase36(digits []byte) []byte {
+	for i := len(digits) - 1; i >= 0; i-- {
+		switch c := digits[i]; c {
+		case '9':
+			digits[i] = 'a'
+			return digits
+		case 'z':
+			digits[i] = '0' // and carry
+		default:
+			digits[i] = c + 1
+			return digits
+		}
+	}
+	return append([]byte{'1'}, digits...)
 }
 
 func (p *Publisher) commitID() { p.seq++ }

@@ -165,9 +165,16 @@ func FuzzAppendString(f *testing.F) {
 }
 
 func TestGeneratedIDsAcrossBlocks(t *testing.T) {
+	// Every id of a long run, across blocks and digit carries.
+	var run idBlock
+	for n := uint64(1); n < 50_000; n++ {
+		if got, want := run.id([]byte("r-"), n), "r-"+strconv.FormatUint(n, 36); got != want {
+			t.Fatalf("id %d: got %q, want %q", n, got, want)
+		}
+	}
 	for _, prefix := range []string{"", "p-", strings.Repeat("x", 300), strings.Repeat("y", 70_000)} {
 		var b idBlock
-		for _, n := range []uint64{1, 2, 255, 256, 257, 1000, 999, 1 << 40, 1<<64 - 1} {
+		for _, n := range []uint64{1, 2, 35, 36, 255, 256, 257, 1000, 999, 1295, 1296, 1 << 40, 1<<64 - 300, 1<<64 - 2, 1<<64 - 1} {
 			want := prefix + strconv.FormatUint(n, 36)
 			if got := b.id([]byte(prefix), n); got != want {
 				t.Fatalf("prefix of %d bytes, id %d: got %q", len(prefix), n, got)
