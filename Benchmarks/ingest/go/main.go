@@ -13,9 +13,21 @@ package main
 #cgo LDFLAGS: -lzmq
 #include <zmq.h>
 #include <stdlib.h>
-static int sendb(void *s, void *buf, size_t len) { return zmq_send(s, buf, len, 0); }
+#include <errno.h>
+// The Go runtime's preemption signals interrupt blocking calls: retry on EINTR (an interrupted
+// send would otherwise lose a request, an interrupted poll end the run as "no reply").
+static int sendb(void *s, void *buf, size_t len) {
+	int rc;
+	do rc = zmq_send(s, buf, len, 0); while (rc < 0 && zmq_errno() == EINTR);
+	return rc;
+}
 static int recvb(void *s, void *buf, size_t len, int flags) { return zmq_recv(s, buf, len, flags); }
-static int poll1(void *s, long ms) { zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 }; return zmq_poll(&it, 1, ms); }
+static int poll1(void *s, long ms) {
+	zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
+	int rc;
+	do rc = zmq_poll(&it, 1, ms); while (rc < 0 && zmq_errno() == EINTR);
+	return rc;
+}
 static int setint(void *s, int opt, int v) { return zmq_setsockopt(s, opt, &v, sizeof v); }
 */
 import "C"
@@ -97,7 +109,10 @@ func raw(endpoint string, count, window int) (acked, ok int, elapsed, cpu float6
 			for sent < n && sent-acked < window {
 				sent++
 				out = append(append(strconv.AppendInt(append(out[:0], prefix...), int64(sent), 10)), suffix...)
-				C.sendb(sock, unsafe.Pointer(&out[0]), C.size_t(len(out)))
+				if C.sendb(sock, unsafe.Pointer(&out[0]), C.size_t(len(out))) < 0 {
+					fmt.Fprintln(os.Stderr, "send failed")
+					os.Exit(1)
+				}
 			}
 			if C.poll1(sock, 10000) <= 0 {
 				fmt.Fprintln(os.Stderr, "no reply for 10 s")
