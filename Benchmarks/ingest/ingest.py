@@ -4,23 +4,46 @@
 
 Both send the same request (a group message, hub "bench", group "g1", method "m", one 100-character
 string argument) with up to WINDOW (default 1000) requests in flight, and count acknowledged replies.
-Prints one line: result {"acked": ..., "ok": ..., "seconds": ...}. Bounded: gives up after 10 s
-without a reply.
+Prints one line: result {"acked": ..., "ok": ..., "seconds": ..., "cpu_us": ...}, where cpu_us is the
+process's user+system CPU time per acknowledged request during the timed run. Bounded: gives up after
+10 s without a reply. HUBMESH_INGEST_PROFILE=FILE writes a cProfile of the timed run (pstats format).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import zmq
 
 ARGUMENT = "x" * 100
 WARMUP = 1000
+T = TypeVar("T")
 
 
-def raw(endpoint: str, count: int, window: int) -> tuple[int, int, float]:
+def timed(f: Callable[[], T]) -> tuple[T, float, float]:
+    """Run f; return its value, wall seconds and process CPU seconds (optionally under cProfile)."""
+    profile_path = os.environ.get("HUBMESH_INGEST_PROFILE")
+    profiler = None
+    if profile_path:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    value = f()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
+    return value, wall, cpu
+
+
+def raw(endpoint: str, count: int, window: int) -> tuple[int, int, float, float]:
     """A hand-written pipelined DEALER: the cheapest correct client in Python (the baseline)."""
     ctx = zmq.Context.instance()
     sock = ctx.socket(zmq.DEALER)
@@ -28,7 +51,9 @@ def raw(endpoint: str, count: int, window: int) -> tuple[int, int, float]:
     sock.setsockopt(zmq.SNDHWM, max(1000, 2 * window))
     sock.setsockopt(zmq.RCVHWM, max(1000, 2 * window))
     sock.connect(endpoint)
-    template = ('{"v":1,"id":"%d","kind":"group","hub":"bench","group":"g1","method":"m","arguments":["' + ARGUMENT + '"]}').encode()
+    template = (
+        '{"v":1,"id":"%d","kind":"group","hub":"bench","group":"g1","method":"m","arguments":["' + ARGUMENT + '"]}'
+    ).encode()
     poller = zmq.Poller()
     poller.register(sock, zmq.POLLIN)
 
@@ -52,29 +77,27 @@ def raw(endpoint: str, count: int, window: int) -> tuple[int, int, float]:
         return acked, ok
 
     run(WARMUP)
-    started = time.perf_counter()
-    acked, ok = run(count)
-    return acked, ok, time.perf_counter() - started
+    (acked, ok), wall, cpu = timed(lambda: run(count))
+    return acked, ok, wall, cpu
 
 
-def binding(endpoint: str, count: int, window: int) -> tuple[int, int, float]:
+def binding(endpoint: str, count: int, window: int) -> tuple[int, int, float, float]:
     import hubmesh
     from hubmesh import Request
 
     requests = [Request("group", "bench", "g1", "m", [ARGUMENT]) for _ in range(count)]
     with hubmesh.Publisher(endpoint, timeout=10, window=window) as publisher:
         publisher.publish_many(requests[:WARMUP])
-        started = time.perf_counter()
-        results = publisher.publish_many(requests)
-        elapsed = time.perf_counter() - started
-    return len(results), sum(1 for r in results if r.ok), elapsed
+        results, wall, cpu = timed(lambda: publisher.publish_many(requests))
+    return len(results), sum(1 for r in results if r.ok), wall, cpu
 
 
 def main() -> int:
     mode, endpoint, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     window = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
-    acked, ok, seconds = (raw if mode == "raw" else binding)(endpoint, count, window)
-    print("result " + json.dumps({"acked": acked, "ok": ok, "seconds": seconds}), flush=True)
+    acked, ok, seconds, cpu = (raw if mode == "raw" else binding)(endpoint, count, window)
+    cpu_us = round(cpu / acked * 1e6, 3) if acked else 0.0
+    print("result " + json.dumps({"acked": acked, "ok": ok, "seconds": seconds, "cpu_us": cpu_us}), flush=True)
     return 0
 
 

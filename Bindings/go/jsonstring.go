@@ -1,6 +1,7 @@
 package hubmesh
 
 import (
+	"encoding/binary"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -23,8 +24,28 @@ var plain = func() (t [utf8.RuneSelf]bool) {
 // UTF-8 is written as is. Invalid UTF-8 becomes U+FFFD.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
+	// Fast path: copy s, then look for the first byte that needs care in the
+	// copy, eight bytes at a time. Most strings have none.
+	base := len(dst)
+	dst = append(dst, s...)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if special8(binary.LittleEndian.Uint64(dst[base+i:])) {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || !plain[c] {
+			break
+		}
+	}
+	if i == len(s) {
+		return append(dst, '"')
+	}
+	// From the first such byte on, write the rest piece by piece.
+	dst = dst[:base+i]
+	start := i
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if plain[c] {
@@ -64,6 +85,24 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+const (
+	lsb8 = 0x0101010101010101
+	msb8 = 0x8080808080808080
+)
+
+// special8 reports whether any of the eight bytes in x is not written as
+// is: below 0x20, a quote, a backslash, or 0x80 and above (UTF-8, checked
+// byte by byte). The bit tricks "has a byte less than n" and "has a zero
+// byte" are exact as a yes/no answer.
+func special8(x uint64) bool {
+	quote := x ^ (lsb8 * '"')
+	backslash := x ^ (lsb8 * '\\')
+	control := (x - lsb8*0x20) &^ x
+	quotes := (quote - lsb8) &^ quote
+	backslashes := (backslash - lsb8) &^ backslash
+	return (control|quotes|backslashes|x)&msb8 != 0
 }
 
 // appendFloat appends f in the protocol's canonical float form, Python's

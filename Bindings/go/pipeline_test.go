@@ -66,6 +66,28 @@ func TestPipelineRespectsWindow(t *testing.T) {
 	}
 }
 
+func TestPublishManyRespectsWindow(t *testing.T) {
+	g := startFakeGateway(t, func(g *fakeGateway) { g.holdReplies = true })
+	p := dial(t, g, WithWindow(10))
+	reqs := make([]Request, 35)
+	for i := range reqs {
+		reqs[i] = Request{Kind: KindAll, Hub: "chat", Method: "m", Arguments: []any{i}}
+	}
+	reqs[17].Method = "" // not encodable: a bad_request Result, not sent, in its place
+	results, err := p.PublishMany(testContext(t), reqs)
+	if err != nil || len(results) != 35 {
+		t.Fatalf("%d results, %v", len(results), err)
+	}
+	for i, r := range results {
+		if (i == 17) == r.OK || (i == 17 && r.Code != CodeBadRequest) {
+			t.Fatalf("result %d: %+v", i, r)
+		}
+	}
+	if n, maxPending := g.stats(); n != 34 || maxPending > 10 || maxPending < 2 {
+		t.Fatalf("gateway saw %d requests, at most %d unanswered; want 34 and 10", n, maxPending)
+	}
+}
+
 func TestPublishManyMixedResults(t *testing.T) {
 	g := startFakeGateway(t)
 	p := dial(t, g, WithWindow(4))

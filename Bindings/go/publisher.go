@@ -3,6 +3,7 @@ package hubmesh
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -39,6 +40,7 @@ type Publisher struct {
 	in     []byte // the last reply received
 	seq    uint64
 	prefix []byte
+	ids    idBlock
 }
 
 // Dial creates a Publisher for the gateway at endpoint (such as
@@ -258,9 +260,76 @@ func (p *Publisher) release() { <-p.lock }
 // nextID returns a fresh request id: the prefix and a base-36 counter.
 // The counter only moves on with commitID, so refused requests leave no gaps.
 func (p *Publisher) nextID() string {
-	var buf [48]byte
-	b := append(buf[:0], p.prefix...)
-	return string(strconv.AppendUint(b, p.seq+1, 36))
+	return p.ids.id(p.prefix, p.seq+1)
+}
+
+// idBlockSize is how many ids an idBlock spells out at most.
+const idBlockSize = 256
+
+// idBlock spells out the ids of consecutive counter values in one string,
+// so that generated ids cost one allocation per block instead of one each
+// (the ids are substrings of it).
+type idBlock struct {
+	first uint64 // counter value of the first id
+	count uint64 // how many ids text holds; 0: no block yet
+	text  string
+	ends  [idBlockSize]uint16
+}
+
+func (b *idBlock) id(prefix []byte, n uint64) string {
+	if n < b.first || n-b.first >= b.count {
+		b.fill(prefix, n)
+		if b.count == 0 { // a prefix too long for a block
+			return string(strconv.AppendUint(append([]byte(nil), prefix...), n, 36))
+		}
+	}
+	i := n - b.first
+	start := uint16(0)
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.text[start:b.ends[i]]
+}
+
+func (b *idBlock) fill(prefix []byte, n uint64) {
+	const maxDigits = 13 // base 36 of a uint64
+	count := uint64(0xFFFF / (len(prefix) + maxDigits))
+	if count > idBlockSize {
+		count = idBlockSize
+	}
+	if rest := ^uint64(0) - n + 1; rest != 0 && count > rest {
+		count = rest // the counter's last values
+	}
+	var digitsBuf [maxDigits + 1]byte
+	digits := strconv.AppendUint(digitsBuf[:0], n, 36)
+	buf := make([]byte, 0, int(count)*(len(prefix)+len(digits)+1))
+	for i := uint64(0); i < count; i++ {
+		if i > 0 {
+			digits = incrementBase36(digits)
+		}
+		buf = append(buf, prefix...)
+		buf = append(buf, digits...)
+		b.ends[i] = uint16(len(buf))
+	}
+	b.first, b.count, b.text = n, count, string(buf)
+}
+
+// incrementBase36 adds one to a number written in base 36 with the digits
+// 0-9a-z (as strconv writes it), in place unless it grows by a digit.
+func incrementBase36(digits []byte) []byte {
+	for i := len(digits) - 1; i >= 0; i-- {
+		switch c := digits[i]; c {
+		case '9':
+			digits[i] = 'a'
+			return digits
+		case 'z':
+			digits[i] = '0' // and carry
+		default:
+			digits[i] = c + 1
+			return digits
+		}
+	}
+	return append([]byte{'1'}, digits...)
 }
 
 func (p *Publisher) commitID() { p.seq++ }
@@ -283,6 +352,28 @@ func (p *Publisher) encode(req *Request) (string, error) {
 		p.commitID()
 	}
 	return id, nil
+}
+
+// encodePart appends req to parts as one zmq part (see zmq.AppendPart),
+// giving it an id when it has none. On error parts is returned unchanged.
+func (p *Publisher) encodePart(parts []byte, req *Request) ([]byte, string, error) {
+	id := req.ID
+	generated := id == ""
+	if generated {
+		id = p.nextID()
+	} else if !utf8.ValidString(id) {
+		return parts, "", fmt.Errorf("%w: id is not valid UTF-8", ErrInvalidRequest)
+	}
+	start := len(parts)
+	out, err := appendRequest(append(parts, 0, 0, 0, 0), req, id)
+	if err != nil {
+		return parts, "", err
+	}
+	binary.LittleEndian.PutUint32(out[start:], uint32(len(out)-start-4))
+	if generated {
+		p.commitID()
+	}
+	return out, id, nil
 }
 
 // sendFrame sends p.out, waiting for room as long as w allows.
@@ -319,18 +410,25 @@ func (p *Publisher) receive(deadline time.Time, cancel func() error, id string) 
 	if err != nil {
 		return Result{}, false, err
 	}
+	res, matched := matchReply(frame, id)
+	return res, matched, nil
+}
+
+// matchReply decodes a reply frame and reports whether it answers the
+// request id, the oldest in flight (see receive).
+func matchReply(frame []byte, id string) (Result, bool) {
 	if got, ok := fastAccepted(frame); ok {
 		if string(got) != id {
-			return Result{}, false, nil
+			return Result{}, false
 		}
-		return Result{ID: id, OK: true}, true, nil
+		return Result{ID: id, OK: true}, true
 	}
 	res, _ := DecodeReply(frame)
 	if res.ID != id && res.ID != "" {
-		return Result{}, false, nil
+		return Result{}, false
 	}
 	res.ID = id
-	return res, true, nil
+	return res, true
 }
 
 // waiter bounds each wait of one call by the call's context and the

@@ -132,7 +132,7 @@ func TestTargetOnlyForItsKind(t *testing.T) {
 // back to it (after invalid UTF-8 became U+FFFD) and escapes nothing beyond
 // what canonical form allows.
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", "q\"b\\", "\x00\x01\x1f\x7f", "\b\f\n\r\t", "é日😀", "\u2028\u2029", "<>&/", "\xff\xfe", "a\xc0\xafb"} {
+	for _, s := range []string{"", "plain", "plain text, longer than 8 bytes \"quoted\" and \\ and \x01 and é", "q\"b\\", "\x00\x01\x1f\x7f", "\b\f\n\r\t", "é日😀", "\u2028\u2029", "<>&/", "\xff\xfe", "a\xc0\xafb"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -162,4 +162,55 @@ func FuzzAppendString(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestGeneratedIDsAcrossBlocks(t *testing.T) {
+	// Every id of a long run, across blocks and digit carries.
+	var run idBlock
+	for n := uint64(1); n < 50_000; n++ {
+		if got, want := run.id([]byte("r-"), n), "r-"+strconv.FormatUint(n, 36); got != want {
+			t.Fatalf("id %d: got %q, want %q", n, got, want)
+		}
+	}
+	for _, prefix := range []string{"", "p-", strings.Repeat("x", 300), strings.Repeat("y", 70_000)} {
+		var b idBlock
+		for _, n := range []uint64{1, 2, 35, 36, 255, 256, 257, 1000, 999, 1295, 1296, 1 << 40, 1<<64 - 300, 1<<64 - 2, 1<<64 - 1} {
+			want := prefix + strconv.FormatUint(n, 36)
+			if got := b.id([]byte(prefix), n); got != want {
+				t.Fatalf("prefix of %d bytes, id %d: got %q", len(prefix), n, got)
+			}
+		}
+	}
+}
+
+func TestSpecial8MatchesByteTable(t *testing.T) {
+	isSpecial := func(c byte) bool { return c >= utf8.RuneSelf || !plain[c] }
+	// Every byte value at every position, among plain and among special neighbours.
+	for _, fill := range []byte{'a', ' ', '~', 0x7f, 0x21, 0x5b, 0x5d} {
+		for pos := 0; pos < 8; pos++ {
+			for c := 0; c < 256; c++ {
+				var b [8]byte
+				for i := range b {
+					b[i] = fill
+				}
+				b[pos] = byte(c)
+				x := uint64(0)
+				for i := 7; i >= 0; i-- {
+					x = x<<8 | uint64(b[i])
+				}
+				want := isSpecial(byte(c)) || isSpecial(fill)
+				if got := special8(x); got != want {
+					t.Fatalf("bytes %q: special8 = %v, want %v", b[:], got, want)
+				}
+			}
+		}
+	}
+	// And long strings through appendString agree with encoding/json's view.
+	long := strings.Repeat("plain text ", 10)
+	for _, s := range []string{long, long + "\"", "\x01" + long, long[:13] + "é" + long, long[:16] + "\\" + long[:7]} {
+		var back string
+		if err := json.Unmarshal(appendString(nil, s), &back); err != nil || back != s {
+			t.Fatalf("%q: %q %v", s, back, err)
+		}
+	}
 }

@@ -4,16 +4,30 @@
 //
 // Both send the same request (a group message, hub "bench", group "g1", method "m", one
 // 100-character string argument) with up to WINDOW (default 1000) in flight and count acknowledged
-// replies. Prints: result {"acked":...,"ok":...,"seconds":...}. Gives up after 10 s without a reply.
+// replies. Prints: result {"acked":...,"ok":...,"seconds":...,"cpu_us":...}, where cpu_us is the
+// process's user+system CPU time per acknowledged request during the timed run. Gives up after 10 s
+// without a reply. HUBMESH_INGEST_CPUPROFILE=FILE writes a pprof CPU profile of the timed run.
 package main
 
 /*
 #cgo LDFLAGS: -lzmq
 #include <zmq.h>
 #include <stdlib.h>
-static int sendb(void *s, void *buf, size_t len) { return zmq_send(s, buf, len, 0); }
+#include <errno.h>
+// The Go runtime's preemption signals interrupt blocking calls: retry on EINTR (an interrupted
+// send would otherwise lose a request, an interrupted poll end the run as "no reply").
+static int sendb(void *s, void *buf, size_t len) {
+	int rc;
+	do rc = zmq_send(s, buf, len, 0); while (rc < 0 && zmq_errno() == EINTR);
+	return rc;
+}
 static int recvb(void *s, void *buf, size_t len, int flags) { return zmq_recv(s, buf, len, flags); }
-static int poll1(void *s, long ms) { zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 }; return zmq_poll(&it, 1, ms); }
+static int poll1(void *s, long ms) {
+	zmq_pollitem_t it = { s, 0, ZMQ_POLLIN, 0 };
+	int rc;
+	do rc = zmq_poll(&it, 1, ms); while (rc < 0 && zmq_errno() == EINTR);
+	return rc;
+}
 static int setint(void *s, int opt, int v) { return zmq_setsockopt(s, opt, &v, sizeof v); }
 */
 import "C"
@@ -23,8 +37,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -33,9 +50,39 @@ import (
 
 const warmup = 1000
 
+// timed runs f, returning its wall time and the process's user+system CPU time, both in seconds.
+// Like go test -bench, it first collects the garbage of the setup (building the requests), so that
+// a collection it made due does not land in the timed run.
+func timed(f func()) (wall, cpu float64) {
+	runtime.GC()
+	if path := os.Getenv("HUBMESH_INGEST_CPUPROFILE"); path != "" {
+		out, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	usage := func() float64 {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
+	c0 := usage()
+	start := time.Now()
+	f()
+	wall = time.Since(start).Seconds()
+	return wall, usage() - c0
+}
+
 var argument = strings.Repeat("x", 100)
 
-func raw(endpoint string, count, window int) (int, int, float64) {
+func raw(endpoint string, count, window int) (acked, ok int, elapsed, cpu float64) {
 	ctx := C.zmq_ctx_new()
 	sock := C.zmq_socket(ctx, C.ZMQ_DEALER)
 	hwm := window * 2
@@ -62,7 +109,10 @@ func raw(endpoint string, count, window int) (int, int, float64) {
 			for sent < n && sent-acked < window {
 				sent++
 				out = append(append(strconv.AppendInt(append(out[:0], prefix...), int64(sent), 10)), suffix...)
-				C.sendb(sock, unsafe.Pointer(&out[0]), C.size_t(len(out)))
+				if C.sendb(sock, unsafe.Pointer(&out[0]), C.size_t(len(out))) < 0 {
+					fmt.Fprintln(os.Stderr, "send failed")
+					os.Exit(1)
+				}
 			}
 			if C.poll1(sock, 10000) <= 0 {
 				fmt.Fprintln(os.Stderr, "no reply for 10 s")
@@ -82,15 +132,13 @@ func raw(endpoint string, count, window int) (int, int, float64) {
 		return acked, ok
 	}
 	run(warmup)
-	start := time.Now()
-	acked, ok := run(count)
-	elapsed := time.Since(start).Seconds()
+	elapsed, cpu = timed(func() { acked, ok = run(count) })
 	C.zmq_close(sock)
 	C.zmq_ctx_term(ctx)
-	return acked, ok, elapsed
+	return acked, ok, elapsed, cpu
 }
 
-func binding(endpoint string, count, window int) (int, int, float64) {
+func binding(endpoint string, count, window int) (acked, ok int, elapsed, cpu float64) {
 	p, err := hubmesh.Dial(endpoint, hubmesh.WithWindow(window), hubmesh.WithTimeout(10*time.Second))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -111,19 +159,17 @@ func binding(endpoint string, count, window int) (int, int, float64) {
 		os.Exit(1)
 	}
 	reqs := build(count)
-	start := time.Now()
-	results, err := p.PublishMany(ctx, reqs)
-	elapsed := time.Since(start).Seconds()
+	var results []hubmesh.Result
+	elapsed, cpu = timed(func() { results, err = p.PublishMany(ctx, reqs) })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
-	ok := 0
 	for _, r := range results {
 		if r.OK {
 			ok++
 		}
 	}
-	return len(results), ok, elapsed
+	return len(results), ok, elapsed, cpu
 }
 
 func main() {
@@ -137,11 +183,15 @@ func main() {
 		window, _ = strconv.Atoi(os.Args[4])
 	}
 	var acked, ok int
-	var seconds float64
+	var seconds, cpu float64
 	if os.Args[1] == "raw" {
-		acked, ok, seconds = raw(os.Args[2], count, window)
+		acked, ok, seconds, cpu = raw(os.Args[2], count, window)
 	} else {
-		acked, ok, seconds = binding(os.Args[2], count, window)
+		acked, ok, seconds, cpu = binding(os.Args[2], count, window)
 	}
-	fmt.Printf("result {\"acked\":%d,\"ok\":%d,\"seconds\":%f}\n", acked, ok, seconds)
+	cpuPerRequest := 0.0
+	if acked > 0 {
+		cpuPerRequest = cpu / float64(acked) * 1e6
+	}
+	fmt.Printf("result {\"acked\":%d,\"ok\":%d,\"seconds\":%f,\"cpu_us\":%.3f}\n", acked, ok, seconds, cpuPerRequest)
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import Callable
 
@@ -192,6 +193,52 @@ def test_publish_many_stall_raises_with_partial_results(scripted: Start) -> None
     assert all(r.ok for r in results[:10]) and all(r.code == "timeout" for r in results[10:])
 
 
+def test_publish_many_from_a_list_keeps_the_window(scripted: Start) -> None:
+    # From a sequence, requests leave in chunks; the window still bounds what is in flight.
+    window = 300
+    bursts: list[int] = []
+
+    def handler(frame: bytes) -> list[bytes]:
+        return [b"HOLD:" + ok_reply(frame)[0]]
+
+    gw = scripted(handler)
+    requests = [Request("all", "chat", None, "m", [i]) for i in range(2000)]
+    requests[500] = Request("all", "chat", "not-allowed", "m", [500])  # cannot be encoded: not sent
+    with hubmesh.Publisher(gw.endpoint, timeout=10, window=window) as p:
+        import threading
+
+        done: list[list[hubmesh.Result]] = []
+        t = threading.Thread(target=lambda: done.append(p.publish_many(requests)))
+        t.start()
+        deadline = time.monotonic() + 30
+        while t.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+            bursts.append(len(gw.held))
+            gw.release()
+        t.join(10)
+    assert done and len(done[0]) == 2000
+    assert [i for i, r in enumerate(done[0]) if not r.ok] == [500] and done[0][500].code == "bad_request"
+    assert 0 < max(bursts) <= window
+    sent = [json.loads(f)["arguments"][0] for f in gw.received]
+    assert sent == [i for i in range(2000) if i != 500]
+
+
+def test_publish_many_with_a_full_socket_reports_unsent_requests() -> None:
+    # Nobody listens: the socket queues up to its high-water mark (twice the window), then refuses.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with hubmesh.Publisher(f"tcp://127.0.0.1:{port}", timeout=0.2, window=600) as p:
+        requests = [Request("all", "chat", None, "m", [i]) for i in range(700)]
+        for expected in (600, 600, 128):  # window, window, then one chunk that cannot be queued
+            with pytest.raises(hubmesh.TimeoutError) as info:
+                p.publish_many(requests)
+            results = info.value.results
+            assert results is not None and len(results) == expected
+            assert all(r.code == "timeout" for r in results)
+        p.close(linger=0)
+
+
 def test_constructor_validates_window() -> None:
     with pytest.raises(ValueError, match="window"):
         hubmesh.Publisher(window=0)
@@ -312,3 +359,9 @@ def test_aio_publish_many_keeps_order_and_window(scripted: Start) -> None:
         assert all(r.ok for i, r in enumerate(results) if i not in (5, 6))
 
     asyncio.run(asyncio.wait_for(main(), 60))
+
+
+def test_only_canonical_decimal_ids_are_taken_for_ours() -> None:
+    from hubmesh._publisher import _id_number
+
+    assert [_id_number(x) for x in ("1", "42", b"42", "007", "0", "", "x1", "١٢", b"-3")] == [1, 42, 42] + [-1] * 6

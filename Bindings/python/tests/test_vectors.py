@@ -10,7 +10,7 @@ import msgpack
 import pytest
 
 import hubmesh
-from conftest import case_frames, check_expect, load_cases, load_generators, reply_frame
+from conftest import case_frames, check_expect, load_cases, load_generators, ok_reply, reply_frame
 from hubmesh import Request, decode_reply, encode_batch, encode_request
 
 REQUESTS = load_cases("requests.json")
@@ -255,3 +255,37 @@ def test_decode_reply_never_raises() -> None:
         result = decode_reply(frame)
         assert isinstance(result, hubmesh.Result)
     assert decode_reply(b'{"ok":true,"results":[1]}').results == (decode_reply(b"1"),)
+
+
+def test_publish_many_sends_the_vector_frames(scripted: Any) -> None:
+    """publish_many's own encoder (cached formats, chunked sends) emits the vectors' bytes."""
+    cases = [c for c in REQUESTS if "batch" not in c["call"]]
+    requests = [as_request(c["call"]) for c in cases]
+    gw = scripted(ok_reply)
+    with hubmesh.Publisher(gw.endpoint, timeout=10) as p:
+        results = p.publish_many(requests * 3)  # repeats exercise the cached formats
+    assert len(results) == 3 * len(cases) and all(r.ok for r in results)
+    assert len(gw.received) == 3 * len(cases)
+    for i, frame in enumerate(gw.received):
+        r = requests[i % len(cases)]
+        sent_id = json.loads(frame)["id"]
+        expected = encode_request(
+            r.kind,
+            r.hub,
+            r.target,
+            r.method,
+            r.arguments if r.method is not None else None,
+            payloads=r.payloads,
+            exclude=r.exclude,
+            key=r.key,
+            id=sent_id,
+        )
+        assert frame == expected, cases[i % len(cases)]["name"]
+
+
+def test_cached_request_format_keeps_percent_signs() -> None:
+    from hubmesh._protocol import _frame_for
+
+    r = Request("group", "h%d", "g%s%%", "m%b", ["50%"])
+    for _ in range(2):  # built, then cached
+        assert _frame_for(r, "7") == encode_request(*r[:5], id="7")

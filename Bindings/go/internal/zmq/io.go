@@ -183,3 +183,73 @@ func (s *Socket) RecvMessage(buf []byte, deadline time.Time, cancel func() error
 		}
 	}
 }
+
+// AppendPart appends frame to parts as one part of the layout that SendEach
+// takes and RecvEach returns: a 4-byte little-endian length, then the bytes.
+func AppendPart(parts, frame []byte) []byte {
+	parts = binary.LittleEndian.AppendUint32(parts, uint32(len(frame)))
+	return append(parts, frame...)
+}
+
+// NextPart splits the first part off parts (laid out as by AppendPart).
+func NextPart(parts []byte) (frame, rest []byte) {
+	n := int(binary.LittleEndian.Uint32(parts))
+	return parts[4 : 4+n : 4+n], parts[4+n:]
+}
+
+// SendEach sends the n parts laid out in parts (see AppendPart) as n
+// messages of one frame each, in order, in one cgo call, without waiting.
+// It returns how many were sent: all n with a nil error, or fewer with
+// ErrTimeout when the outgoing queue is full (send the rest later) or
+// another error.
+func (s *Socket) SendEach(parts []byte, n int) (int, error) {
+	if s.h == nil {
+		return 0, ErrClosed
+	}
+	if len(parts) > int(s.h.cap) {
+		if err := errorFor("send", C.hm_reserve(s.h, C.size_t(len(parts)))); err != nil {
+			return 0, err
+		}
+	}
+	copy(s.cbuf(len(parts)), parts)
+	errno := C.hm_send_each(s.h, C.int(n))
+	sent := int(s.h.more)
+	switch syscall.Errno(errno) {
+	case 0:
+		return n, nil
+	case syscall.EAGAIN, syscall.EINTR:
+		return sent, ErrTimeout
+	default:
+		return sent, errorFor("send", errno)
+	}
+}
+
+// RecvEach receives up to max frames in one cgo call: it waits for the
+// first as Recv does, then takes the others only if they are already
+// there. The frames are appended to buf[:0] laid out as parts (read them
+// with NextPart); n is how many.
+func (s *Socket) RecvEach(buf []byte, max int, deadline time.Time, cancel func() error) (parts []byte, n int, err error) {
+	if s.h == nil {
+		return buf[:0], 0, ErrClosed
+	}
+	for {
+		timeout := sliceMillis(deadline)
+		errno := C.hm_recv_each(s.h, C.int(max), timeout)
+		switch syscall.Errno(errno) {
+		case 0:
+			return append(buf[:0], s.cbuf(int(s.h.size))...), int(s.h.more), nil
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			if timeout == 0 {
+				return buf[:0], 0, ErrTimeout
+			}
+		default:
+			return buf[:0], 0, errorFor("recv", errno)
+		}
+		if cancel != nil {
+			if err := cancel(); err != nil {
+				return buf[:0], 0, err
+			}
+		}
+	}
+}

@@ -162,6 +162,62 @@ int hm_recv_parts(hm_socket *h, long timeout_ms) {
 	return 0;
 }
 
+// hm_send_each sends the n parts laid out in h->buf as n messages of one
+// frame each (no ZMQ_SNDMORE), without waiting: one cgo call for many
+// requests. h->more is set to how many went out; the return value is 0 or
+// the errno that stopped the rest (EAGAIN: the outgoing queue is full).
+int hm_send_each(hm_socket *h, int n) {
+	char *p = h->buf;
+	for (int i = 0; i < n; i++) {
+		uint32_t len = hm_get_len(p);
+		p += 4;
+		if (zmq_send(h->sock, p, len, ZMQ_DONTWAIT) < 0) {
+			h->more = i;
+			return zmq_errno();
+		}
+		p += len;
+	}
+	h->more = n;
+	return 0;
+}
+
+// hm_recv_each receives up to max frames into h->buf, laid out as parts,
+// waiting at most timeout_ms for the first and not at all for the others;
+// h->size is the bytes used and h->more the number of frames (at least 1
+// on success). Returns 0 or an errno (EAGAIN: nothing arrived in time).
+int hm_recv_each(hm_socket *h, int max, long timeout_ms) {
+	size_t used = 0;
+	int got = 0;
+	while (got < max) {
+		zmq_msg_t msg;
+		zmq_msg_init(&msg);
+		if (zmq_msg_recv(&msg, h->sock, ZMQ_DONTWAIT) < 0) {
+			int err = zmq_errno();
+			zmq_msg_close(&msg);
+			if (got > 0) break; // took what was there
+			if (err != EAGAIN || timeout_ms == 0) return err;
+			err = hm_wait(h, ZMQ_POLLIN, timeout_ms);
+			if (err != 0) return err;
+			timeout_ms = 0;
+			continue;
+		}
+		size_t n = zmq_msg_size(&msg);
+		int err = n > UINT32_MAX ? EMSGSIZE : hm_reserve(h, used + 4 + n);
+		if (err != 0) {
+			zmq_msg_close(&msg);
+			return err;
+		}
+		hm_put_len(h->buf + used, (uint32_t)n);
+		if (n > 0) memcpy(h->buf + used + 4, zmq_msg_data(&msg), n);
+		used += 4 + n;
+		got++;
+		zmq_msg_close(&msg);
+	}
+	h->size = used;
+	h->more = got;
+	return 0;
+}
+
 int hm_setsockopt_int(hm_socket *h, int option, int value) {
 	return zmq_setsockopt(h->sock, option, &value, sizeof value) == 0 ? 0 : zmq_errno();
 }

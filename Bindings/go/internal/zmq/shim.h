@@ -14,7 +14,7 @@ typedef struct {
 	char *buf;
 	size_t cap;
 	size_t size; // size of the last frame received
-	int more;    // whether more frames follow it
+	int more;    // whether more frames follow it; for the *_each calls, how many frames
 } hm_socket;
 
 int hm_reserve(hm_socket *h, size_t n);
@@ -24,6 +24,8 @@ int hm_send(hm_socket *h, size_t len, int more, long timeout_ms);
 int hm_recv(hm_socket *h, long timeout_ms);
 int hm_send_parts(hm_socket *h, int n, long timeout_ms);
 int hm_recv_parts(hm_socket *h, long timeout_ms);
+int hm_send_each(hm_socket *h, int n);
+int hm_recv_each(hm_socket *h, int max, long timeout_ms);
 int hm_setsockopt_int(hm_socket *h, int option, int value);
 int hm_connect(hm_socket *h, const char *endpoint);
 int hm_bind(hm_socket *h, const char *endpoint);

@@ -222,3 +222,80 @@ func TestMultipartMessages(t *testing.T) {
 		t.Fatalf("empty queue: %v", err)
 	}
 }
+
+func TestSendEachAndRecvEach(t *testing.T) {
+	router, dealer := pair(t)
+	frames := []string{"one", "", strings.Repeat("z", 5000), "four"}
+	var parts []byte
+	for _, f := range frames {
+		parts = AppendPart(parts, []byte(f))
+	}
+	// Nothing to receive yet: RecvEach times out like Recv.
+	if _, n, err := dealer.RecvEach(nil, 10, NoWait, nil); !errors.Is(err, ErrTimeout) || n != 0 {
+		t.Fatalf("empty socket: n=%d err=%v", n, err)
+	}
+	if n, err := dealer.SendEach(parts, len(frames)); err != nil || n != len(frames) {
+		t.Fatalf("SendEach: %d, %v", n, err)
+	}
+	// Each part arrives as its own message of one frame; echo them back.
+	var identity []byte
+	for i, want := range frames {
+		id, more, err := router.Recv(nil, deadline(), nil)
+		if err != nil || !more {
+			t.Fatalf("message %d: identity more=%v err=%v", i, more, err)
+		}
+		identity = id
+		body, more, err := router.Recv(nil, deadline(), nil)
+		if err != nil || more || string(body) != want {
+			t.Fatalf("message %d: %q more=%v err=%v", i, body, more, err)
+		}
+		if err := router.SendMessage([][]byte{identity, body}, deadline(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// RecvEach takes at most max frames, in order, and waits only for the first.
+	var got []string
+	buf := make([]byte, 0, 8)
+	for len(got) < len(frames) {
+		parts, n, err := dealer.RecvEach(buf, 3, deadline(), nil)
+		if err != nil || n < 1 || n > 3 {
+			t.Fatalf("RecvEach: n=%d err=%v", n, err)
+		}
+		for i := 0; i < n; i++ {
+			var f []byte
+			f, parts = NextPart(parts)
+			got = append(got, string(f))
+		}
+		if len(parts) != 0 {
+			t.Fatalf("%d bytes left over", len(parts))
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(frames, "|") {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestSendEachStopsAtFullQueue(t *testing.T) {
+	ctx, err := NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dealer, err := ctx.NewSocket(DEALER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = dealer.Close(); _ = ctx.Term() }()
+	for _, o := range [][2]int{{OptLinger, 0}, {OptImmediate, 1}} {
+		if err := dealer.SetInt(o[0], o[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Connected to nothing, with IMMEDIATE: the queue takes nothing.
+	if err := dealer.Connect("tcp://127.0.0.1:1"); err != nil {
+		t.Fatal(err)
+	}
+	parts := AppendPart(AppendPart(nil, []byte("a")), []byte("b"))
+	if n, err := dealer.SendEach(parts, 2); n != 0 || !errors.Is(err, ErrTimeout) {
+		t.Fatalf("SendEach with no peer: %d, %v", n, err)
+	}
+}

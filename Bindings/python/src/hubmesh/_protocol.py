@@ -11,7 +11,7 @@ import json
 import json.encoder
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from ._errors import PublishError
 
@@ -48,18 +48,20 @@ def _not_json(value: object) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _make_encoder() -> Callable[[object], str]:
+def _make_encoder() -> tuple[Callable[[object], str], Callable[[object, int], Any] | None]:
     """One encoder for everything: compact, UTF-8 (not \\u-escaped), no NaN: section 2.2.
 
     This is ``json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)``.
     When json's C accelerator is there, one stateless C encoder object is built once and called
     directly, which saves most of the per-call cost of ``json.dumps`` for small values. Without
     circular-reference markers it is thread-safe; a cycle ends in RecursionError (see _dump).
+    Returns the encode function and the C encoder itself (None without the accelerator):
+    ``"".join(c_encoder(value, 0))`` encodes a list or tuple, for hot loops.
     """
     make = getattr(json.encoder, "c_make_encoder", None)
     basestring = getattr(json.encoder, "c_encode_basestring", None)
     if make is None or basestring is None:
-        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode, None
     encoder = make(None, _not_json, basestring, None, ":", ",", False, False, False)
 
     def encode(value: object) -> str:
@@ -67,10 +69,10 @@ def _make_encoder() -> Callable[[object], str]:
             return str(basestring(value))
         return "".join(encoder(value, 0))
 
-    return encode
+    return encode, encoder
 
 
-_encode_json = _make_encoder()
+_encode_json, _c_encoder = _make_encoder()
 
 
 class Request(NamedTuple):
@@ -176,42 +178,54 @@ def _dump(obj: object) -> bytes:
         raise ValueError("value is circular or nested too deeply for JSON") from None
 
 
-_prefixes: dict[tuple[str, str, str | None, str], bytes] = {}
+_formats: dict[tuple[str, str, str | None, str], bytes] = {}
+
+
+def _request_format(kind: str, hub: str, target: str | None, method: str) -> bytes:
+    """The frame of a plain request (method + arguments, no exclude or key) as a bytes format.
+
+    ``_request_format(...) % (id_number, arguments_json)`` is the canonical frame for a decimal id. The bytes between
+    the id and the arguments depend only on kind, hub, target and method: they are encoded once
+    and cached. Raises ValueError for a kind/target mismatch, like ``encode_request``.
+    """
+    cache_key = (kind, hub, target, method)
+    fmt = _formats.get(cache_key)
+    if fmt is None:
+        head = _encode_json(_request_object(kind, hub, target, method, (), None, None, None, {}))
+        middle = head[1 : -len(',"arguments":[]}')].encode("utf-8").replace(b"%", b"%%")
+        fmt = b'{"v":1,"id":"%d",' + middle + b',"arguments":%b}'
+        if len(_formats) >= 4096:
+            _formats.clear()
+        _formats[cache_key] = fmt
+    return fmt
 
 
 def _frame_for(request: Request, rid: str) -> bytes:
     """``encode_request(*request, id=rid)``, faster for the common shape (method + arguments).
 
-    The bytes up to ``"arguments":`` depend only on kind, hub, target and method: they are
-    encoded once and cached, so each message costs one JSON encoding of its arguments.
+    Each message costs one JSON encoding of its arguments (see _request_format).
     """
     kind, hub, target, method, arguments, payloads, exclude, key = request
     if method is None or payloads is not None:
         return _dump(_request_object(*request, obj={"v": 1, "id": rid}))
-    cache_key = (kind, hub, target, method)
-    prefix = _prefixes.get(cache_key)
-    if prefix is None:
-        head = _encode_json(_request_object(kind, hub, target, method, (), None, None, None, {}))
-        prefix = head[1 : -len(',"arguments":[]}')].encode("utf-8") + b',"arguments":'
-        if len(_prefixes) >= 4096:
-            _prefixes.clear()
-        _prefixes[cache_key] = prefix
+    fmt = _request_format(kind, hub, target, method)
     if not isinstance(arguments, (list, tuple)):
         arguments = list(arguments)
     try:
         body = _encode_json(arguments).encode("utf-8")
     except RecursionError:
         raise ValueError("arguments are circular or nested too deeply for JSON") from None
+    frame = fmt % (int(rid), body) if rid.isdigit() and rid.isascii() and rid[:1] != "0" else None
+    if frame is None:
+        return _dump(_request_object(*request, obj={"v": 1, "id": rid}))
     if exclude or key is not None:
         tail: dict[str, Any] = {}
         if exclude:
             tail["exclude"] = exclude if isinstance(exclude, (list, tuple)) else list(exclude)
         if key is not None:
             tail["key"] = key
-        end = b"," + _dump(tail)[1:]
-    else:
-        end = b"}"
-    return b'{"v":1,"id":"' + rid.encode() + b'",' + prefix + body + end
+        frame = frame[:-1] + b"," + _dump(tail)[1:]
+    return frame
 
 
 def encode_request(
@@ -295,8 +309,13 @@ def decode_reply(frame: bytes) -> Result:
     return _interpret(obj, rid if isinstance(rid, str) else None)
 
 
-class _InFlight:
+_Id = TypeVar("_Id", str, int)
+
+
+class _InFlight(Generic[_Id]):
     """Ids of requests sent on one socket and not yet answered, in send order.
+
+    Ids are ``str``, or for the synchronous publisher (whose ids are decimal counters) numbers.
 
     Replies come back in request order, so a reply answers the oldest entry; one with
     ``"id":null`` answers the oldest entry too. Entries whose caller gave up (timeout) stay until
@@ -307,15 +326,15 @@ class _InFlight:
     __slots__ = ("_order",)
 
     def __init__(self) -> None:
-        self._order: deque[str] = deque()
+        self._order: deque[_Id] = deque()
 
     def __len__(self) -> int:
         return len(self._order)
 
-    def add(self, rid: str) -> None:
+    def add(self, rid: _Id) -> None:
         self._order.append(rid)
 
-    def match(self, rid: str | None) -> str | None:
+    def match(self, rid: _Id | None) -> _Id | None:
         """Return the id of the request that a reply with id ``rid`` answers, or None."""
         order = self._order
         if not order:

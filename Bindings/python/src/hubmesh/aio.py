@@ -78,7 +78,7 @@ class Publisher:
         self._check_scheduled = False
         self._send_queue: deque[tuple[bytes, asyncio.Future[None]]] = deque()
         self._ids = itertools.count(1)
-        self._inflight = _InFlight()
+        self._inflight: _InFlight[str] = _InFlight()
         self._waiters: dict[str, asyncio.Future[Result]] = {}
         self._slots: asyncio.Semaphore | None = None
         self._closed = False
