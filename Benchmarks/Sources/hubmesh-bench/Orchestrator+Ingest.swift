@@ -123,6 +123,15 @@ extension Orchestrator {
             } else {
                 checks.append(Check(workload: "3", target: "\(language) ≥ 85 % of raw \(language) loop", measured: "not run", met: nil))
             }
+            // The binding's own share, against the same C ack ROUTER as the raw loop (no gateway): shown
+            // beside the check above, which is the one the issue sets.
+            let binding = row("3", "\(language): binding → C ack ROUTER")
+            let target = "(binding alone, same ack ROUTER) \(language) ≥ 85 % of raw"
+            if let b = binding?.throughput, let r = raw?.throughput {
+                checks.append(Check(workload: "3", target: target, measured: String(format: "%.0f %%", b / r * 100), met: b / r >= 0.85))
+            } else {
+                checks.append(Check(workload: "3", target: target, measured: "not run", met: nil))
+            }
         }
         return checks
     }
