@@ -8,4 +8,11 @@ public protocol HubConnection: AnyObject, Sendable {
     var protocolName: String { get }
     /// Queues framed bytes for the client. Called from the mesh I/O thread: must not block.
     func write(_ bytes: [UInt8])
+    /// Queues a message shared with other recipients (a fan-out). Called from the mesh I/O thread:
+    /// must not block. The default writes `message.bytes`.
+    func write(_ message: SharedMessage)
+}
+
+extension HubConnection {
+    public func write(_ message: SharedMessage) { write(message.bytes) }
 }

@@ -121,14 +121,22 @@ public final class LocalHub: Sendable {
     }
 
     func write(_ payloads: Payloads, to connections: [any HubConnection]) {
+        // One shared message per protocol, so transports encode each payload once for all recipients.
+        var shared: [(name: String, message: SharedMessage)] = []
+        shared.reserveCapacity(payloads.entries.count)
         for connection in connections {
-            if let bytes = payloads[connection.protocolName] {
-                connection.write(bytes)
+            let name = connection.protocolName
+            if let message = shared.first(where: { $0.name == name })?.message {
+                connection.write(message)
+            } else if let bytes = payloads[name] {
+                let message = SharedMessage(bytes)
+                shared.append((name, message))
+                connection.write(message)
             } else {
                 missingProtocol.add(1, ordering: .relaxed)
                 logger.warning(
                     "message has no payload for the connection's protocol; not delivered",
-                    metadata: ["hubmesh.connection.id": "\(connection.connectionID)", "hubmesh.protocol": "\(connection.protocolName)"]
+                    metadata: ["hubmesh.connection.id": "\(connection.connectionID)", "hubmesh.protocol": "\(name)"]
                 )
             }
         }

@@ -30,6 +30,8 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
     /// The context WebSocket handlers get.
     struct SocketContext: WebSocketContext {
         let logger: Logger
+        /// The WebSocket's channel: sessions write their frames to it directly (see ``SocketWriter``).
+        let channel: any Channel
     }
 
     typealias SocketHandler = @Sendable (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, Logger) async -> Void
@@ -139,7 +141,7 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
                     maxFrameSize: configuration.maxFrameSize
                 ),
                 asyncChannel: asyncChannel,
-                context: SocketContext(logger: logger),
+                context: SocketContext(logger: logger, channel: asyncChannel.channel),
                 handler: handler
             )
         } catch {

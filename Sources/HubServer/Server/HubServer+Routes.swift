@@ -77,8 +77,10 @@ extension HubServer {
         let negotiated = gate.negotiated
         let logger = self.logger
         let sessions = self.sessions
-        return .upgrade { inbound, outbound, _ in
-            let session = HubSession(endpoint: endpoint, accepted: accepted, configuration: configuration, logger: logger)
+        let flushers = self.flushers
+        return .upgrade { inbound, outbound, context in
+            let writer = SocketWriter(channel: context.channel, flusher: flushers.flusher(for: context.channel.eventLoop))
+            let session = HubSession(endpoint: endpoint, accepted: accepted, configuration: configuration, writer: writer, logger: logger)
             sessions.insert(session)
             await session.run(inbound: inbound, outbound: outbound)
             sessions.remove(session)

@@ -34,6 +34,7 @@ public final class HubServer: Service, Sendable {
     let endpoints: [String: HubEndpoint]
     let gate: ConnectionGate
     let sessions = SessionRegistry()
+    let flushers = LoopFlushers()
     let logger: Logger
     private let onListening: @Sendable (Listening) async -> Void
     private let boundPort = Atomic<Int>(0)
@@ -128,7 +129,20 @@ public final class HubServer: Service, Sendable {
             },
             logger: logger
         )
-        try await application.run()
+        let tickPeriod = SessionRegistry.tickPeriod(for: configuration.session)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [sessions] in
+                await sessions.runTicker(period: tickPeriod)
+            }
+            group.addTask {
+                try await application.run()
+            }
+            defer { group.cancelAll() }
+            // The application ends the server (the ticker only stops when cancelled).
+            while let _ = try await group.next() {
+                group.cancelAll()
+            }
+        }
     }
 
     /// The health report.

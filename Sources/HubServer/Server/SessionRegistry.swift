@@ -1,6 +1,7 @@
 import Synchronization
 
-/// The open WebSocket sessions of a server, so a shutdown can close them all with a `Close` message.
+/// The open WebSocket sessions of a server, so a shutdown can close them all with a `Close` message,
+/// and one timer drives every session's keep-alive pings and timeouts.
 final class SessionRegistry: Sendable {
     private let sessions = Mutex<[ObjectIdentifier: HubSession]>([:])
 
@@ -19,5 +20,29 @@ final class SessionRegistry: Sendable {
         for session in sessions.withLock({ Array($0.values) }) {
             session.close(error: reason, allowReconnect: true, code: .goingAway, metric: "shutdown")
         }
+    }
+
+    /// Ticks every session (keep-alive pings, client and handshake timeouts) every `period` until
+    /// cancelled. One task for the whole server instead of a timer per connection.
+    func runTicker(period: Duration) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: period, tolerance: period / 10)
+            } catch {
+                return
+            }
+            let now = ContinuousClock.now
+            for session in sessions.withLock({ Array($0.values) }) {
+                session.tick(now: now)
+            }
+        }
+    }
+
+    /// The ticker's period: a quarter of the shortest protocol interval, at most 1 s (so a ping or a
+    /// timeout is late by at most that).
+    static func tickPeriod(for configuration: SessionConfiguration) -> Duration {
+        let connection = configuration.connection
+        let shortest = min(connection.keepAliveInterval, min(connection.clientTimeout, connection.handshakeTimeout))
+        return max(.milliseconds(5), min(.seconds(1), shortest / 4))
     }
 }

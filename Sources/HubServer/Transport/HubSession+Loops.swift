@@ -6,10 +6,14 @@ import NIOWebSocket
 
 extension HubSession {
     private enum LoopEnd: Sendable {
-        case reader, writer, grace, other
+        case reader, grace, other
     }
 
     /// Serves the WebSocket until it is closed, then tells the lifetime manager and the hub.
+    ///
+    /// Two child tasks: the reader and the hub-method dispatcher. Frames are written by the
+    /// ``SocketWriter`` on the event loop; this task only performs the WebSocket close once the
+    /// frames before it are written, then gives the client `closeGrace` to answer.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         await withTaskGroup(of: LoopEnd.self) { group in
             group.addTask {
@@ -17,37 +21,27 @@ extension HubSession {
                 return .reader
             }
             group.addTask {
-                await self.writeLoop(outbound)
-                return .writer
-            }
-            group.addTask {
-                await self.tickLoop()
-                return .other
-            }
-            group.addTask {
                 await self.dispatchLoop()
                 return .other
             }
-            var readerDone = false
-            var writerDone = false
+            if let request = await closeRequested() {
+                do {
+                    try await outbound.close(request.code, reason: request.reason.map(Self.closeReason))
+                } catch {
+                    logger.debug("WebSocket close failed", metadata: ["error": "\(error)"])
+                }
+                group.addTask {
+                    try? await Task.sleep(for: self.configuration.closeGrace)
+                    return .grace
+                }
+            }
             while let end = await group.next() {
                 switch end {
-                case .reader:
-                    readerDone = true
-                case .writer:
-                    writerDone = true
-                    if !readerDone {
-                        group.addTask {
-                            try? await Task.sleep(for: self.configuration.closeGrace)
-                            return .grace
-                        }
-                    }
-                case .grace, .other:
-                    break
-                }
-                if (readerDone && writerDone) || end == .grace {
+                case .reader, .grace:
                     transportClosed()
                     group.cancelAll()
+                case .other:
+                    break
                 }
             }
         }
@@ -79,42 +73,6 @@ extension HubSession {
             logger.debug("WebSocket read failed", metadata: ["error": "\(error)"])
         }
         transportClosed()
-    }
-
-    private func writeLoop(_ outbound: WebSocketOutboundWriter) async {
-        for await frame in self.outbound {
-            do {
-                switch frame {
-                case .message(let bytes, let format, let counted):
-                    guard willWrite(counted: counted) else { continue }
-                    try await outbound.write(.custom(Self.frame(bytes, format)))
-                    endpoint.metrics.sent.increment()
-                case .close(let finalMessage, let format, let code, let reason):
-                    if let finalMessage {
-                        try await outbound.write(.custom(Self.frame(finalMessage, format)))
-                    }
-                    try await outbound.close(code, reason: reason.map(Self.closeReason))
-                    return
-                }
-            } catch {
-                logger.debug("WebSocket write failed", metadata: ["error": "\(error)"])
-                return
-            }
-        }
-    }
-
-    private func tickLoop() async {
-        let cap = min(.seconds(1), min(configuration.connection.keepAliveInterval, configuration.connection.clientTimeout) / 4)
-        var deadline = nextDeadline
-        while let due = deadline {
-            let wake = min(due, ContinuousClock.now.advanced(by: cap))
-            do {
-                try await Task.sleep(until: wake, tolerance: .milliseconds(10), clock: .continuous)
-            } catch {
-                return
-            }
-            deadline = tick()
-        }
     }
 
     private func dispatchLoop() async {
@@ -149,10 +107,6 @@ extension HubSession {
 
     static func describe(_ error: any Error) -> String {
         (error as? HubError)?.message ?? "an error on the server"
-    }
-
-    static func frame(_ bytes: [UInt8], _ format: TransferFormat) -> WebSocketFrame {
-        WebSocketFrame(fin: true, opcode: format == .binary ? .binary : .text, data: ByteBuffer(bytes: bytes))
     }
 
     /// WebSocket close reasons are limited to 123 bytes of UTF-8.

@@ -1,6 +1,7 @@
 import HubMesh
 import HubProtocol
 import Logging
+import NIOCore
 import NIOWebSocket
 import Testing
 
@@ -30,12 +31,17 @@ struct HubSessionTests {
         HandshakeRequest(protocolName: protocolName, version: 1).encoded()
     }
 
-    /// The frames queued so far (the stream is finished first, so this never waits).
+    /// The frames queued so far (no writer in these tests: they stay pending).
     static func drain(_ session: HubSession) async -> [OutboundFrame] {
-        session.outboundContinuation.finish()
-        var frames: [OutboundFrame] = []
-        for await frame in session.outbound { frames.append(frame) }
-        return frames
+        session.takePending()
+    }
+
+    /// The opcode byte and payload of one unmasked server frame.
+    static func unframe(_ frame: ByteBuffer) -> (first: UInt8, payload: [UInt8]) {
+        let bytes = Array(frame.readableBytesView)
+        let length = Int(bytes[1] & 0x7F)
+        let start = length == 127 ? 10 : length == 126 ? 4 : 2
+        return (bytes[0], Array(bytes[start...]))
     }
 
     @Test func handshakeAnswersInTheProtocolsFormatAndRegistersTheConnection() async {
@@ -52,12 +58,12 @@ struct HubSessionTests {
         #expect(connection.userID == "ann")
         #expect(connection.connectionID == "n1.abc")
         let frames = await Self.drain(session)
-        guard case .message(let bytes, let format, _) = frames.first else {
+        guard case .message(let frame, _) = frames.first else {
             Issue.record("expected the handshake response")
             return
         }
-        #expect(bytes == HandshakeResponse.successBytes)
-        #expect(format == .binary)
+        #expect(Self.unframe(frame).payload == HandshakeResponse.successBytes)
+        #expect(Self.unframe(frame).first == 0x82)  // final binary frame
     }
 
     @Test func badHandshakeIsAnsweredAndClosed() async {
@@ -65,11 +71,12 @@ struct HubSessionTests {
         session.received(Array(#"{"protocol":"xml","version":1}"#.utf8) + [0x1E])
         let frames = await Self.drain(session)
         #expect(frames.count == 2)
-        guard case .message(let bytes, .text, _) = frames.first, case .close(nil, .text, let code, let reason) = frames.last else {
+        guard case .message(let frame, _) = frames.first, case .close(nil, let code, let reason) = frames.last else {
             Issue.record("expected an error response and a close, got \(frames)")
             return
         }
-        #expect(String(decoding: bytes, as: UTF8.self).contains("'xml' is not supported"))
+        #expect(Self.unframe(frame).first == 0x81)  // final text frame
+        #expect(String(decoding: Self.unframe(frame).payload, as: UTF8.self).contains("'xml' is not supported"))
         #expect(code == .protocolError)
         #expect(reason?.contains("xml") == true)
     }
@@ -80,16 +87,16 @@ struct HubSessionTests {
         session.enqueueHubMessage([UInt8](repeating: 0x41, count: 60))
         session.enqueueHubMessage([UInt8](repeating: 0x42, count: 60))
         session.enqueueHubMessage([UInt8](repeating: 0x43, count: 10))
-        #expect(session.willWrite(counted: 60) == false)
         let frames = await Self.drain(session)
-        #expect(frames.count == 3)
-        guard case .close(let finalMessage?, .text, let code, let reason) = frames.last else {
+        // The handshake response, then the Close: the queued hub message is dropped.
+        #expect(frames.count == 2)
+        guard case .close(let finalFrame?, let code, let reason) = frames.last else {
             Issue.record("expected a close, got \(frames)")
             return
         }
         #expect(code == .policyViolation)
         #expect(reason?.contains("too slow") == true)
-        let close = try? HubProtocols.json.decodeMessages(finalMessage)
+        let close = try? HubProtocols.json.decodeMessages(Self.unframe(finalFrame).payload)
         #expect(close?.first == .close(CloseMessage(error: reason)))
     }
 
@@ -106,7 +113,7 @@ struct HubSessionTests {
         }
         #expect(delivered == 2)
         let frames = await Self.drain(session)
-        guard case .close(_, _, let code, let reason) = frames.last else {
+        guard case .close(_, let code, let reason) = frames.last else {
             Issue.record("expected a close")
             return
         }
@@ -121,12 +128,58 @@ struct HubSessionTests {
         try await Task.sleep(for: .milliseconds(80))
         #expect(session.tick() == nil)
         let frames = await Self.drain(session)
-        guard case .close(_, _, let code, let reason) = frames.last else {
+        guard case .close(_, let code, let reason) = frames.last else {
             Issue.record("expected a close")
             return
         }
         #expect(code == .policyViolation)
         #expect(reason?.contains("No message was received") == true)
+    }
+
+    @Test func slowClientIsClosedWhenTheChannelHoldsTooMuch() async {
+        let session = Self.makeSession(maxBufferedBytes: 100)
+        session.received(Self.handshake("json"))
+        session.enqueueHubMessage([UInt8](repeating: 0x41, count: 60))
+        #expect(session.takePending().count == 2)
+        session.flushed(backlog: 101)
+        let frames = await Self.drain(session)
+        guard frames.count == 1, case .close(_, let code, let reason) = frames.last else {
+            Issue.record("expected only a close, got \(frames)")
+            return
+        }
+        #expect(code == .policyViolation)
+        #expect(reason?.contains("too slow") == true)
+    }
+
+    @Test func aSharedMessageIsFramedOnceForAllItsRecipients() async {
+        let sessions = [Self.makeSession(), Self.makeSession()]
+        let message = SharedMessage(Array("hello".utf8))
+        var frames: [ByteBuffer] = []
+        for session in sessions {
+            session.received(Self.handshake("json"))
+            session.enqueueHubMessage(message, format: .text)
+            guard case .message(let frame, let counted) = session.takePending().last else {
+                Issue.record("expected a message")
+                return
+            }
+            #expect(counted == 5)
+            frames.append(frame)
+        }
+        #expect(Self.unframe(frames[0]).payload == Array("hello".utf8))
+        #expect(frames[0] == frames[1])
+        frames[0].withUnsafeReadableBytes { first in
+            frames[1].withUnsafeReadableBytes { second in
+                #expect(first.baseAddress == second.baseAddress)  // one buffer, not a copy per connection
+            }
+        }
+    }
+
+    @Test func wireFramesUseTheShortestLength() {
+        for (count, headerBytes) in [(0, 2), (125, 2), (126, 4), (65_535, 4), (65_536, 10)] {
+            let frame = WireFrame.make([UInt8](repeating: 0x61, count: count), .text)
+            #expect(frame.readableBytes == count + headerBytes)
+            #expect(Self.unframe(frame).payload.count == count)
+        }
     }
 
     @Test func closeReasonsFitTheWebSocketLimit() {
