@@ -21,7 +21,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         var cache = MeshCodec.PrefixCache()
         _ = primer.withUnsafeBytes { try? MeshCodec.decode($0, maxFrameSize: MeshCodec.defaultMaxFrameSize, cache: &cache) }
         let cached = bytes.withUnsafeBytes { try? MeshCodec.decode($0, maxFrameSize: MeshCodec.defaultMaxFrameSize, cache: &cache) }
-        guard cached?.message == plain else { fatalError("the prefix cache changes the result: \(String(describing: cached)) vs \(String(describing: plain))") }
+        guard cached?.message == plain else {
+            fatalError("the prefix cache changes the result: \(String(describing: cached)) vs \(String(describing: plain))")
+        }
     }
     return 0
 }

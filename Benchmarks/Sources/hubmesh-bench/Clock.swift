@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Nanoseconds on CLOCK_MONOTONIC: one clock for every process on the machine, so a timestamp

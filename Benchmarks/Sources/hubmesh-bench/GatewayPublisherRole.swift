@@ -60,7 +60,9 @@ struct GatewayPublisherRole: ParsableCommand {
             }
             while let more = try? socket.receive(dontWait: true, { bytes, _ in Array(bytes) }) {
                 acked += 1
-                if String(decoding: more, as: UTF8.self).contains(#""ok":true"#) { ok += 1 } else if firstError == nil {
+                if String(decoding: more, as: UTF8.self).contains(#""ok":true"#) {
+                    ok += 1
+                } else if firstError == nil {
                     firstError = String(decoding: more, as: UTF8.self)
                 }
             }
@@ -69,7 +71,9 @@ struct GatewayPublisherRole: ParsableCommand {
             guard try receiveOne() else { break }
         }
         RoleIO.say(
-            "sent", SenderResult(sent: ok, startNanos: start, endNanos: monotonicNanos(), extra: ["refused": Double(acked - ok), "unanswered": Double(sent - acked)]))
+            "sent",
+            SenderResult(
+                sent: ok, startNanos: start, endNanos: monotonicNanos(), extra: ["refused": Double(acked - ok), "unanswered": Double(sent - acked)]))
         if let firstError { FileHandle.standardError.write(Data("first refusal: \(firstError)\n".utf8)) }
         RoleIO.waitBlocking(for: "quit")
         socket.close()

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Workloads 4, 5 and 6: the whole path, gateway → nodes → SignalR WebSocket clients.
@@ -197,7 +197,9 @@ extension Orchestrator {
                 "connected": Double(connected), "rssIdleKiB": Double(before), "rssConnectedKiB": Double(after),
                 "kibPerConnection": perConnection, "connectSeconds": seconds, "fdLimit": Double(fdLimit),
             ]
-            row.notes.append(String(format: "%d connected in %.1f s; node RSS %d → %d KiB = %.1f KiB/connection", connected, seconds, before, after, perConnection))
+            row.notes.append(
+                String(format: "%d connected in %.1f s; node RSS %d → %d KiB = %.1f KiB/connection", connected, seconds, before, after, perConnection)
+            )
             if connected < count { row.notes.append("only \(connected) of \(count) connected: \(failures.joined(separator: " | "))") }
             log("  \(row.notes.joined(separator: "; "))")
         } catch {
@@ -241,20 +243,23 @@ extension Orchestrator {
         var checks: [Check] = []
         let fan = rows.first { $0.workload.hasPrefix("4") && $0.status == "ok" }
         checks.append(
-            Check(workload: "4", target: "≥ 200 k deliveries/s per node", measured: fan?.throughput.map { formatRate($0) } ?? "not run",
-                  met: fan?.throughput.map { $0 >= 200_000 }))
+            Check(
+                workload: "4", target: "≥ 200 k deliveries/s per node", measured: fan?.throughput.map { formatRate($0) } ?? "not run",
+                met: fan?.throughput.map { $0 >= 200_000 }))
         checks.append(
-            Check(workload: "4", target: "p99 ≤ 10 ms at 20 k/s per node", measured: fan?.latency.map { formatLatency($0.p99) } ?? "not run",
-                  met: fan?.latency.map { $0.p99 <= 10_000 }))
+            Check(
+                workload: "4", target: "p99 ≤ 10 ms at 20 k/s per node", measured: fan?.latency.map { formatLatency($0.p99) } ?? "not run",
+                met: fan?.latency.map { $0.p99 <= 10_000 }))
         checks.append(
             Check(workload: "4", target: "zero lost", measured: fan?.lost.map { "\($0) lost" } ?? "not run", met: fan?.lost.map { $0 == 0 }))
         let connections = rows.first { $0.workload.hasPrefix("5") && $0.status == "ok" }
         let perConnection = connections?.extra["kibPerConnection"]
         let connected = connections?.extra["connected"]
         checks.append(
-            Check(workload: "5", target: "\(quick ? "5,000 (quick; full: 20,000)" : "20,000") connections, ≤ 16 KiB each",
-                  measured: perConnection.map { String(format: "%.0f connected, %.1f KiB each", connected ?? 0, $0) } ?? "not run",
-                  met: perConnection.map { $0 <= 16 && (connected ?? 0) >= (quick ? 5000 : 20_000) }))
+            Check(
+                workload: "5", target: "\(quick ? "5,000 (quick; full: 20,000)" : "20,000") connections, ≤ 16 KiB each",
+                measured: perConnection.map { String(format: "%.0f connected, %.1f KiB each", connected ?? 0, $0) } ?? "not run",
+                met: perConnection.map { $0 <= 16 && (connected ?? 0) >= (quick ? 5000 : 20_000) }))
         if let limit = connections?.extra["fdLimit"], limit < 20_300, !quick {
             checks[checks.count - 1].measured += " (fd hard limit \(Int(limit)) in this sandbox)"
         }

@@ -115,11 +115,14 @@ extension Orchestrator {
             let raw = row("3", "\(language): raw DEALER → C ack ROUTER")
             checks.append(
                 Check(
-                    workload: "3", target: "\(language) ≥ \(formatRate(target)) acked/s", measured: gateway?.throughput.map { formatRate($0) } ?? "not run",
+                    workload: "3", target: "\(language) ≥ \(formatRate(target)) acked/s",
+                    measured: gateway?.throughput.map { formatRate($0) } ?? "not run",
                     met: gateway?.throughput.map { $0 >= target }))
             if let g = gateway?.throughput, let r = raw?.throughput {
                 checks.append(
-                    Check(workload: "3", target: "\(language) ≥ 85 % of raw \(language) loop", measured: String(format: "%.0f %%", g / r * 100), met: g / r >= 0.85))
+                    Check(
+                        workload: "3", target: "\(language) ≥ 85 % of raw \(language) loop", measured: String(format: "%.0f %%", g / r * 100),
+                        met: g / r >= 0.85))
             } else {
                 checks.append(Check(workload: "3", target: "\(language) ≥ 85 % of raw \(language) loop", measured: "not run", met: nil))
             }

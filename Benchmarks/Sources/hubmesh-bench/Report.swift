@@ -100,10 +100,12 @@ func renderTable(_ report: Report) -> String {
 }
 
 func readMachine() -> Machine {
-    let memKiB = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
+    let memKiB =
+        (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
         .split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?
         .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Double($0) } ?? 0
-    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+    let cpu =
+        (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
         .split(separator: "\n").first { $0.hasPrefix("model name") }?
         .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
     let kernel = (try? String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"

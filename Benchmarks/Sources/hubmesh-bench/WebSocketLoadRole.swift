@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import HubProtocol
 import Histogram
+import HubProtocol
 import Logging
 import NIOCore
 import NIOPosix

@@ -3,7 +3,7 @@ import Foundation
 import ZeroMQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `zmq-pub`: raw libzmq XPUB with `XPUB_NODROP` and the mesh's high-water mark, sending single
