@@ -51,10 +51,10 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(help: "Serve the hub 'test' (Echo, Add, SendToUser, ...). For tests only: any client can message any user.")
     var testHub = false
 
-    @Option(help: "Send a Ping after this many milliseconds without sending (default 15000).")
+    @Option(help: "Send a Ping after this many milliseconds without sending (default 15000; checked every min(1 s, ¼ of the shortest interval)).")
     var keepAliveMs = 15_000
 
-    @Option(help: "Close a client silent for this many milliseconds (default 30000).")
+    @Option(help: "Close a client silent for this many milliseconds (default 30000; checked as above).")
     var clientTimeoutMs = 30_000
 
     @Option(help: "Close a client whose handshake takes longer (default 15000).")
