@@ -1,0 +1,94 @@
+import HubProtocol
+
+/// One load connection's SignalR protocol, without a socket: received bytes in, events out.
+///
+/// The connection writes ``handshake`` first. The session checks the server's answer, then asks
+/// for the `<joinMethod>(group)` invocation to be written (with `idle`, it is ready right after
+/// the handshake), waits for its completion, and turns every invocation of `method` into a
+/// delivery with the publish time and sequence number read from its first argument
+/// (`"<monotonic ns>:<seq>:filler"`). Both engines of `ws-clients` drive it: append each frame's
+/// payload, then call ``next()`` until it returns nil.
+struct SignalRLoadSession {
+    enum Event: Equatable {
+        /// Write this text message.
+        case send(String)
+        /// The connection has joined its group (idle: has hand-shaken).
+        case joined
+        /// An invocation of the counted method; zeros when its argument holds no time stamp.
+        case delivered(sentNanos: UInt64, sequence: UInt64)
+        /// The server sent a Close message.
+        case closedByServer
+    }
+
+    /// The JSON protocol handshake request, with its record separator.
+    static let handshake = #"{"protocol":"json","version":1}"# + "\u{1E}"
+
+    let group: String
+    let joinMethod: String
+    let method: String
+    let idle: Bool
+    /// Whether the connection has joined (idle: hand-shaken).
+    private(set) var joined = false
+    private var handshakeDone = false
+    private var pending: [UInt8] = []
+    private var reader = JSONMessageReader(maxMessageSize: 1 << 20)
+
+    init(group: String, joinMethod: String, method: String, idle: Bool) {
+        self.group = group
+        self.joinMethod = joinMethod
+        self.method = method
+        self.idle = idle
+    }
+
+    /// Adds the payload of a received frame.
+    mutating func append(_ bytes: some Collection<UInt8>) {
+        if handshakeDone {
+            reader.append(bytes)
+        } else {
+            pending += bytes
+        }
+    }
+
+    /// The next event, or nil when more bytes are needed.
+    /// - Throws: when the handshake or the join is refused, or on a malformed message.
+    mutating func next() throws -> Event? {
+        if !handshakeDone {
+            guard let separator = pending.firstIndex(of: JSONHubProtocol.recordSeparator) else { return nil }
+            let answer = String(decoding: pending[..<separator], as: UTF8.self)
+            guard answer == "{}" else { throw BenchError("handshake refused: \(answer)") }
+            handshakeDone = true
+            reader.append(pending[(separator + 1)...])
+            pending = []
+            if idle {
+                joined = true
+                return .joined
+            }
+            let invocation = HubMessage.invocation(InvocationMessage(invocationId: "1", target: joinMethod, arguments: [.string(group)]))
+            return .send(String(decoding: try JSONHubProtocol().encode(invocation), as: UTF8.self))
+        }
+        while let message = try reader.next() {
+            switch message {
+            case .completion(let completion) where !joined:
+                if case .error(let error) = completion.outcome { throw BenchError("\(joinMethod) failed: \(error)") }
+                joined = true
+                return .joined
+            case .invocation(let invocation) where invocation.target == method:
+                guard case .string(let text)? = invocation.arguments.first else { return .delivered(sentNanos: 0, sequence: 0) }
+                let stamp = Self.stamp(text)
+                return .delivered(sentNanos: stamp.sentNanos, sequence: stamp.sequence)
+            case .close:
+                return .closedByServer
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// The publish time and sequence number at the start of a bench argument, zeros if absent.
+    static func stamp(_ text: String) -> (sentNanos: UInt64, sequence: UInt64) {
+        let parts = text.utf8.split(separator: UInt8(ascii: ":"), maxSplits: 2)
+        guard parts.count >= 2 else { return (0, 0) }
+        return (UInt64(Substring(parts[0])) ?? 0, UInt64(Substring(parts[1])) ?? 0)
+    }
+}
