@@ -51,6 +51,9 @@ extension Orchestrator {
     struct FanOutRun {
         var sender: SenderResult
         var receivers: [ReceiverResult]
+        /// CPU time per delivery (µs) of the load-client processes together and of the nodes together,
+        /// from the go signal to the last client's result.
+        var cpu: [String: Double] = [:]
         /// Deliveries per second per node (mean over nodes), from the first publish to each node's last delivery.
         var perNode: Double {
             let rates = receivers.map { r -> Double in
@@ -63,8 +66,11 @@ extension Orchestrator {
         var lost: Int { receivers.reduce(0) { $0 + max(0, $1.expected - $1.received) } }
     }
 
-    /// `messages` group messages through the gateway to `clientsPerNode` clients on each of `nodes` nodes.
-    mutating func fanOutRun(nodes: Int, clientsPerNode: Int, messages: Int, rate: Int) throws -> FanOutRun {
+    /// `messages` group messages through the gateway to `clientsPerNode` clients on each of `nodes` nodes,
+    /// received by `ws-clients` processes running `engine`.
+    mutating func fanOutRun(
+        nodes: Int, clientsPerNode: Int, messages: Int, rate: Int, engine: WebSocketLoadRole.Engine = .hummingbird
+    ) throws -> FanOutRun {
         let cluster = try startCluster(nodes: nodes)
         var clients: [Child] = []
         var publisher: Child?
@@ -81,6 +87,7 @@ extension Orchestrator {
                     [
                         "ws-clients", "--url", node.url, "--connections", "\(clientsPerNode)", "--expect", "\(messages)",
                         "--warmup", "\(rate > 0 ? messages / 10 : 0)", "--timeout", "\(Int(timeout) + 30)",
+                        "--engine", engine.rawValue,
                     ]))
         }
         for client in clients {
@@ -91,32 +98,52 @@ extension Orchestrator {
         publisher = pub
         _ = try pub.expect("ready", timeout: 10)
         usleep(200_000)
+        let processes = ["clients": clients.map(\.pid), "nodes": cluster.nodes.map(\.child.pid)]
+        let before = processes.mapValues { $0.compactMap { cpuMicros(pid: $0) }.reduce(0, +) }
         pub.send("go")
         var receivers: [ReceiverResult] = []
         for client in clients {
             receivers.append(try client.expectJSON("result", as: ReceiverResult.self, timeout: timeout + 30))
         }
+        let after = processes.mapValues { $0.compactMap { cpuMicros(pid: $0) }.reduce(0, +) }
         let sender = try pub.expectJSON("sent", as: SenderResult.self, timeout: 30)
-        return FanOutRun(sender: sender, receivers: receivers)
+        var run = FanOutRun(sender: sender, receivers: receivers)
+        let delivered = receivers.reduce(0) { $0 + $1.received }
+        if delivered > 0 {
+            for (name, end) in after { run.cpu[name] = (end - (before[name] ?? end)) / Double(delivered) }
+        }
+        return run
     }
 
     static let fanOutClients = 500  // per node: 1,000 in all on 2 nodes
     static let fanOutLatencyPerNode = 20_000  // deliveries/s per node
 
-    mutating func fanOut() {
-        var throughput = Row(workload: "4 fan-out", system: "gateway → 2 nodes → 2×\(Self.fanOutClients) WS clients, deliveries/s per node")
+    /// The row label of workload 4 with each load-client engine.
+    static func fanOutWorkload(_ engine: WebSocketLoadRole.Engine) -> String {
+        switch engine {
+        case .hummingbird: "4 fan-out"
+        case .nio: "4 fan-out (NIO client)"
+        }
+    }
+
+    /// Workload 4 with the clients of `engine` (the same cluster, counts, rates and message).
+    mutating func fanOut(engine: WebSocketLoadRole.Engine = .hummingbird) {
+        let label = Self.fanOutWorkload(engine)
+        var throughput = Row(workload: label, system: "gateway → 2 nodes → 2×\(Self.fanOutClients) WS clients, deliveries/s per node")
         let messages = quick ? 300 : 1000
         do {
             var lost = 0
+            var throughputCPU: [[String: Double]] = []
             for run in 1...repeats {
-                log("4 fan-out: throughput run \(run)/\(repeats), \(messages) messages × \(2 * Self.fanOutClients) clients")
-                let result = try fanOutRun(nodes: 2, clientsPerNode: Self.fanOutClients, messages: messages, rate: 0)
+                log("\(label): throughput run \(run)/\(repeats), \(messages) messages × \(2 * Self.fanOutClients) clients")
+                let result = try fanOutRun(nodes: 2, clientsPerNode: Self.fanOutClients, messages: messages, rate: 0, engine: engine)
+                throughputCPU.append(result.cpu)
                 throughput.throughputRuns.append(result.perNode)
                 lost += result.lost
                 for r in result.receivers where (r.extra["closedByServer"] ?? 0) > 0 {
                     throughput.notes.append("\(Int(r.extra["closedByServer"]!)) clients closed by the node")
                 }
-                log("  \(formatRate(result.perNode)) per node, lost \(result.lost)")
+                log("  \(formatRate(result.perNode)) per node, lost \(result.lost), \(Self.describeCPU(result.cpu)), \(Self.describeCounts(result))")
             }
             throughput.throughput = median(throughput.throughputRuns)
             throughput.lost = lost
@@ -125,14 +152,19 @@ extension Orchestrator {
             let rate = Self.fanOutLatencyPerNode / Self.fanOutClients
             let latencyMessages = rate * (quick ? 5 : 15)
             var latencies: [LatencySummary] = []
+            var pacedCPU: [[String: Double]] = []
             for run in 1...repeats {
-                log("4 fan-out: latency run \(run)/\(repeats), \(rate) messages/s × \(Self.fanOutClients) clients per node")
-                let result = try fanOutRun(nodes: 2, clientsPerNode: Self.fanOutClients, messages: latencyMessages, rate: rate)
+                log("\(label): latency run \(run)/\(repeats), \(rate) messages/s × \(Self.fanOutClients) clients per node")
+                let result = try fanOutRun(
+                    nodes: 2, clientsPerNode: Self.fanOutClients, messages: latencyMessages, rate: rate, engine: engine)
                 lost += result.lost
+                pacedCPU.append(result.cpu)
                 // Both nodes' clients in one summary: take the worse node.
                 if let worst = result.receivers.compactMap(\.latency).max(by: { $0.p99 < $1.p99 }) {
                     latencies.append(worst)
-                    log("  p50 \(worst.p50) µs p99 \(worst.p99) µs, lost \(result.lost)")
+                    log(
+                        "  p50 \(worst.p50) µs p99 \(worst.p99) µs, lost \(result.lost), \(Self.describeCPU(result.cpu)), \(Self.describeCounts(result))"
+                    )
                 }
             }
             if !latencies.isEmpty {
@@ -140,12 +172,37 @@ extension Orchestrator {
                 throughput.latencyRate = Self.fanOutLatencyPerNode
             }
             throughput.lost = lost
+            // CPU per delivery (medians) in the JSON for both engines; the NIO row also shows it.
+            let unpacedCPU = Self.medianCPU(throughputCPU), medianPacedCPU = Self.medianCPU(pacedCPU)
+            for (phase, cpu) in [("throughput", unpacedCPU), ("paced", medianPacedCPU)] {
+                for (name, value) in cpu { throughput.extra["cpuMicrosPerDelivery.\(phase).\(name)"] = value }
+            }
+            if engine == .nio {
+                throughput.notes.append(
+                    "CPU µs/delivery unpaced: \(Self.describeCPU(unpacedCPU)); paced: \(Self.describeCPU(medianPacedCPU))")
+            }
         } catch {
             let text = "\(error)"
             throughput.status = text.hasPrefix("not run") ? text : "failed: \(text)"
             log(throughput.status)
         }
         rows.append(throughput)
+    }
+
+    static func medianCPU(_ runs: [[String: Double]]) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for name in ["clients", "nodes"] { result[name] = median(runs.compactMap { $0[name] }) }
+        return result
+    }
+
+    /// Per client process: received/expected and the fewest messages one connection got.
+    static func describeCounts(_ run: FanOutRun) -> String {
+        run.receivers.map { "\($0.received)/\($0.expected) min/connection \(Int($0.extra["minPerConnection"] ?? 0))" }
+            .joined(separator: "; ")
+    }
+
+    static func describeCPU(_ cpu: [String: Double]) -> String {
+        ["clients", "nodes"].compactMap { name in cpu[name].map { String(format: "%@ %.1f", name, $0) } }.joined(separator: ", ")
     }
 
     /// The descriptor limit this process may raise itself to (children inherit it).
@@ -241,17 +298,22 @@ extension Orchestrator {
 
     func fanOutChecks() -> [Check] {
         var checks: [Check] = []
-        let fan = rows.first { $0.workload.hasPrefix("4") && $0.status == "ok" }
-        checks.append(
-            Check(
-                workload: "4", target: "≥ 200 k deliveries/s per node", measured: fan?.throughput.map { formatRate($0) } ?? "not run",
-                met: fan?.throughput.map { $0 >= 200_000 }))
-        checks.append(
-            Check(
-                workload: "4", target: "p99 ≤ 10 ms at 20 k/s per node", measured: fan?.latency.map { formatLatency($0.p99) } ?? "not run",
-                met: fan?.latency.map { $0.p99 <= 10_000 }))
-        checks.append(
-            Check(workload: "4", target: "zero lost", measured: fan?.lost.map { "\($0) lost" } ?? "not run", met: fan?.lost.map { $0 == 0 }))
+        // The targets against the row of the issue's client, then (informational) against the NIO client's row.
+        let engines: [(WebSocketLoadRole.Engine, String)] = [(.hummingbird, "4"), (.nio, "4 (NIO client)")]
+        for (engine, label) in engines {
+            let fan = rows.first { $0.workload == Self.fanOutWorkload(engine) && $0.status == "ok" }
+            if engine == .nio && !rows.contains(where: { $0.workload == Self.fanOutWorkload(engine) }) { continue }
+            checks.append(
+                Check(
+                    workload: label, target: "≥ 200 k deliveries/s per node", measured: fan?.throughput.map { formatRate($0) } ?? "not run",
+                    met: fan?.throughput.map { $0 >= 200_000 }))
+            checks.append(
+                Check(
+                    workload: label, target: "p99 ≤ 10 ms at 20 k/s per node",
+                    measured: fan?.latency.map { formatLatency($0.p99) } ?? "not run", met: fan?.latency.map { $0.p99 <= 10_000 }))
+            checks.append(
+                Check(workload: label, target: "zero lost", measured: fan?.lost.map { "\($0) lost" } ?? "not run", met: fan?.lost.map { $0 == 0 }))
+        }
         let connections = rows.first { $0.workload.hasPrefix("5") && $0.status == "ok" }
         let perConnection = connections?.extra["kibPerConnection"]
         let connected = connections?.extra["connected"]

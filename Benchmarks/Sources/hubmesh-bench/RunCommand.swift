@@ -72,7 +72,10 @@ struct RunCommand: ParsableCommand {
         if workloads.contains("hop") { orchestrator.meshHop() }
         if workloads.contains("peers") { orchestrator.peers() }
         if workloads.contains("ingest") { orchestrator.ingest() }
-        if workloads.contains("fanout") { orchestrator.fanOut() }
+        if workloads.contains("fanout") {
+            orchestrator.fanOut()
+            orchestrator.fanOut(engine: .nio)
+        }
         if workloads.contains("connections") { orchestrator.connections() }
         if workloads.contains("scaling") { orchestrator.scaling() }
         let report = Report(
