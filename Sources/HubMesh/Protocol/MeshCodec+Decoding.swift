@@ -23,9 +23,12 @@ extension MeshCodec {
         _ frame: UnsafeRawBufferPointer,
         maxFrameSize: Int
     ) throws(MeshProtocolError) -> (message: MeshMessage, topicLength: Int) {
-        var cache = PrefixCache()
-        let (message, topic) = try decode(frame, maxFrameSize: maxFrameSize, cache: &cache)
-        return (message, topic.count)
+        guard frame.count <= maxFrameSize else {
+            throw MeshProtocolError(.tooLarge, "frame of \(frame.count) bytes exceeds the limit of \(maxFrameSize)")
+        }
+        var unused = PrefixCache()
+        let decoded = try decodeFull(frame, cache: &unused, remember: false)
+        return (decoded.message, decoded.topicLength)
     }
 
     /// What a receiver remembers of the previous hub message it decoded. The frames of a stream repeat
@@ -74,6 +77,17 @@ extension MeshCodec {
             guard reader.remaining == 0 else { throw MeshProtocolError(.trailingBytes, "\(reader.remaining) bytes after the message") }
             return (MeshMessage(header: header, body: body), cache.topic)
         }
+        let decoded = try decodeFull(frame, cache: &cache, remember: true)
+        let topic = decoded.remembered ? cache.topic : Array(UnsafeRawBufferPointer(rebasing: frame[0..<decoded.topicLength]))
+        return (decoded.message, topic)
+    }
+
+    /// Decodes a frame in full; with `remember`, a hub message's prefix replaces the one in `cache`.
+    private static func decodeFull(
+        _ frame: UnsafeRawBufferPointer,
+        cache: inout PrefixCache,
+        remember: Bool
+    ) throws(MeshProtocolError) -> (message: MeshMessage, topicLength: Int, remembered: Bool) {
         var reader = ByteReader(frame)
         let hub = try reader.terminated("hub")
         let letter = try reader.u8("topic letter")
@@ -109,22 +123,24 @@ extension MeshCodec {
         }
         let body = try decodeBody(kind: kind, letter: letter, hub: hub, target: target, second: second, reader: &reader)
         guard reader.remaining == 0 else { throw MeshProtocolError(.trailingBytes, "\(reader.remaining) bytes after the message") }
-        let topic = Array(UnsafeRawBufferPointer(rebasing: frame[0..<topicLength]))
-        // Only hub messages with payloads are remembered: their names were checked just now, and a
-        // flush (no payloads) or a control message is rare.
+        let message = MeshMessage(header: header, body: body)
+        // Only hub messages are remembered (their names were checked just now); control messages are rare.
+        let isHub: Bool
         switch kind {
-        case Kind.all, Kind.connection, Kind.group, Kind.user:
-            cache.prefix = Array(UnsafeRawBufferPointer(rebasing: frame[0..<originEnd]))
-            cache.topic = topic
-            cache.hub = hub
-            cache.letter = letter
-            cache.target = target
-            cache.kind = kind
-            cache.origin = origin
-        default:
-            break
+        case Kind.all, Kind.connection, Kind.group, Kind.user: isHub = true
+        default: isHub = false
         }
-        return (MeshMessage(header: header, body: body), topic)
+        guard remember, isHub else { return (message, topicLength, false) }
+        // The prefix array is only ever held here: refilled in place, it allocates nothing once grown.
+        cache.prefix.removeAll(keepingCapacity: true)
+        cache.prefix.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[0..<originEnd]))
+        cache.topic = Array(UnsafeRawBufferPointer(rebasing: frame[0..<topicLength]))
+        cache.hub = hub
+        cache.letter = letter
+        cache.target = target
+        cache.kind = kind
+        cache.origin = origin
+        return (message, topicLength, true)
     }
 
     static func expect(_ letter: UInt8, _ wanted: UInt8, hub: String, hubMessage: Bool, namesChecked: Bool = false) throws(MeshProtocolError) {
