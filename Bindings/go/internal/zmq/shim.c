@@ -103,6 +103,18 @@ static void hm_put_len(char *p, uint32_t len) {
 	u[0] = len; u[1] = len >> 8; u[2] = len >> 16; u[3] = len >> 24;
 }
 
+// hm_append_part appends msg to h->buf at *used as a part (u32 length, bytes)
+// and advances *used. Returns 0 or an errno (the message is not closed).
+static int hm_append_part(hm_socket *h, size_t *used, zmq_msg_t *msg) {
+	size_t n = zmq_msg_size(msg);
+	int err = n > UINT32_MAX ? EMSGSIZE : hm_reserve(h, *used + 4 + n);
+	if (err != 0) return err;
+	hm_put_len(h->buf + *used, (uint32_t)n);
+	if (n > 0) memcpy(h->buf + *used + 4, zmq_msg_data(msg), n);
+	*used += 4 + n;
+	return 0;
+}
+
 // hm_send_parts sends the n parts laid out in h->buf as one message.
 int hm_send_parts(hm_socket *h, int n, long timeout_ms) {
 	char *p = h->buf;
@@ -143,15 +155,11 @@ int hm_recv_parts(hm_socket *h, long timeout_ms) {
 				return err;
 			}
 		}
-		size_t n = zmq_msg_size(&msg);
-		int err = n > UINT32_MAX ? EMSGSIZE : hm_reserve(h, used + 4 + n);
+		int err = hm_append_part(h, &used, &msg);
 		if (err != 0) {
 			zmq_msg_close(&msg);
 			return err;
 		}
-		hm_put_len(h->buf + used, (uint32_t)n);
-		if (n > 0) memcpy(h->buf + used + 4, zmq_msg_data(&msg), n);
-		used += 4 + n;
 		parts++;
 		int more = zmq_msg_more(&msg);
 		zmq_msg_close(&msg);
@@ -201,15 +209,11 @@ int hm_recv_each(hm_socket *h, int max, long timeout_ms) {
 			timeout_ms = 0;
 			continue;
 		}
-		size_t n = zmq_msg_size(&msg);
-		int err = n > UINT32_MAX ? EMSGSIZE : hm_reserve(h, used + 4 + n);
+		int err = hm_append_part(h, &used, &msg);
 		if (err != 0) {
 			zmq_msg_close(&msg);
 			return err;
 		}
-		hm_put_len(h->buf + used, (uint32_t)n);
-		if (n > 0) memcpy(h->buf + used + 4, zmq_msg_data(&msg), n);
-		used += 4 + n;
 		got++;
 		zmq_msg_close(&msg);
 	}
