@@ -37,6 +37,21 @@ def as_request(call: dict[str, Any]) -> Request:
     )
 
 
+def encode_as_request(r: Request, id: str) -> bytes:
+    """The frame encode_request makes for `r` with this id (what publish_many must send)."""
+    return encode_request(
+        r.kind,
+        r.hub,
+        r.target,
+        r.method,
+        r.arguments if r.method is not None else None,
+        payloads=r.payloads,
+        exclude=r.exclude,
+        key=r.key,
+        id=id,
+    )
+
+
 # -- requests.json
 
 
@@ -47,18 +62,7 @@ def test_request_frame_is_byte_exact(case: dict[str, Any]) -> None:
     if "batch" in call:
         frame = encode_batch([as_request(item) for item in call["batch"]], id=call["id"])
     else:
-        r = as_request(call)
-        frame = encode_request(
-            r.kind,
-            r.hub,
-            r.target,
-            r.method,
-            r.arguments if r.method is not None else None,
-            payloads=r.payloads,
-            exclude=r.exclude,
-            key=r.key,
-            id=call["id"],
-        )
+        frame = encode_as_request(as_request(call), call["id"])
     assert frame == expected
 
 
@@ -269,17 +273,7 @@ def test_publish_many_sends_the_vector_frames(scripted: Any) -> None:
     for i, frame in enumerate(gw.received):
         r = requests[i % len(cases)]
         sent_id = json.loads(frame)["id"]
-        expected = encode_request(
-            r.kind,
-            r.hub,
-            r.target,
-            r.method,
-            r.arguments if r.method is not None else None,
-            payloads=r.payloads,
-            exclude=r.exclude,
-            key=r.key,
-            id=sent_id,
-        )
+        expected = encode_as_request(r, sent_id)
         assert frame == expected, cases[i % len(cases)]["name"]
 
 
