@@ -89,3 +89,22 @@ extension LoadState {
         throw CancellationError()
     }
 }
+
+extension LoadState {
+    /// Applies an event of connection `index`'s session (both engines of `ws-clients`); returns the
+    /// text the connection must write for `.send`.
+    func apply(_ event: SignalRLoadSession.Event, index: Int, gate: AsyncGate) -> String? {
+        switch event {
+        case .send(let text):
+            return text
+        case .joined:
+            joined(index)
+            gate.release(index)
+        case .delivered(let sentNanos, let sequence):
+            delivered(index: index, sentNanos: sentNanos, sequence: sequence)
+        case .closedByServer:
+            closedByServer()
+        }
+        return nil
+    }
+}

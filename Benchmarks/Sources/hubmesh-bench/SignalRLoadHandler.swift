@@ -69,17 +69,9 @@ final class SignalRLoadHandler: ChannelInboundHandler {
         do {
             var wrote = false
             while let event = try session.next() {
-                switch event {
-                case .send(let text):
+                if let text = state.apply(event, index: index, gate: gate) {
                     send(.text, context.channel.allocator.buffer(string: text), context: context)
                     wrote = true
-                case .joined:
-                    state.joined(index)
-                    gate.release(index)
-                case .delivered(let sentNanos, let sequence):
-                    state.delivered(index: index, sentNanos: sentNanos, sequence: sequence)
-                case .closedByServer:
-                    state.closedByServer()
                 }
             }
             if wrote { context.flush() }

@@ -99,17 +99,7 @@ enum SignalRLoadConnection {
             var data = frame.data
             session.append(data.readBytes(length: data.readableBytes) ?? [])
             while let event = try session.next() {
-                switch event {
-                case .send(let text):
-                    try await outbound.writeTextMessage(text)
-                case .joined:
-                    state.joined(index)
-                    gate.release(index)
-                case .delivered(let sentNanos, let sequence):
-                    state.delivered(index: index, sentNanos: sentNanos, sequence: sequence)
-                case .closedByServer:
-                    state.closedByServer()
-                }
+                if let text = state.apply(event, index: index, gate: gate) { try await outbound.writeTextMessage(text) }
             }
             if state.stopping.load(ordering: .relaxed) { break }
         }
