@@ -25,6 +25,21 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             fatalError("the prefix cache changes the result: \(String(describing: cached)) vs \(String(describing: plain))")
         }
     }
+    // Batches: whatever unpacks holds at least two frames, each inside the input, starting with the
+    // batch's topic; each then decodes (or fails) like a frame received alone.
+    bytes.withUnsafeBytes { buffer in
+        guard let topicLength = MeshCodec.batchTopicLength(buffer) else { return }
+        guard let frames = try? MeshCodec.batchedFrames(buffer, topicLength: topicLength, maxFrameSize: MeshCodec.defaultMaxFrameSize) else {
+            return
+        }
+        precondition(frames.count >= 2, "a batch of \(frames.count) frames")
+        for range in frames {
+            precondition(range.lowerBound > topicLength && range.upperBound <= buffer.count && range.count > topicLength, "frame \(range)")
+            precondition(buffer[range].prefix(topicLength).elementsEqual(buffer.prefix(topicLength)), "a frame of another topic")
+            var cache = MeshCodec.PrefixCache()
+            _ = try? MeshCodec.decode(UnsafeRawBufferPointer(rebasing: buffer[range]), maxFrameSize: MeshCodec.defaultMaxFrameSize, cache: &cache)
+        }
+    }
     return 0
 }
 

@@ -223,7 +223,7 @@ final class Console: Service {
                 let received = ["all", "connection", "group", "user"].map { "\($0):\(counters.received[$0] ?? 0)," }.joined()
                 Output.line(
                     "stats end gaps=\(counters.gapsDetected) lost=\(counters.messagesLost) repaired=\(counters.messagesRepaired) "
-                        + "stalls=\(counters.stalls) decodeErrors=\(counters.decodeErrors) received=\(received)"
+                        + "stalls=\(counters.stalls) decodeErrors=\(counters.decodeErrors) batches=\(counters.batchesReceived) received=\(received)"
                 )
             case "members":
                 for peer in member.snapshot.peers { Output.line("member \(peer.info.id) \(peer.alive ? "alive" : "dead")") }

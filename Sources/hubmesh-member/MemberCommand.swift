@@ -71,8 +71,11 @@ struct MemberCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds a receiver waits for a replay before declaring messages lost.")
     var repairTimeoutMs: Int = 5000
 
-    @Option(help: "ZeroMQ high-water mark per peer, in messages.")
+    @Option(help: "ZeroMQ high-water mark per peer, in messages (a message may be a batch of envelopes).")
     var hwm: Int32 = 10_000
+
+    @Option(help: "Envelopes of one topic packed into one ZeroMQ message at most, under load (1: no batching).")
+    var maxBatch: Int = 64
 
     @Option(help: "Kernel socket buffer size in bytes for PUB and SUB (default: the OS default).")
     var socketBuffer: Int32?
@@ -106,6 +109,7 @@ struct MemberCommand: AsyncParsableCommand {
             repairTimeout: .milliseconds(repairTimeoutMs)
         )
         configuration.highWaterMark = hwm
+        configuration.maxBatchEnvelopes = maxBatch
         configuration.socketBufferSize = socketBuffer
         let member: MeshMember
         do {

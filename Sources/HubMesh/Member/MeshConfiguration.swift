@@ -23,11 +23,20 @@ public struct MeshConfiguration: Sendable {
     public var barrierTimeout: Duration
     /// Envelopes accepted but not yet handed to ZeroMQ before `publish` starts waiting (backpressure). Default 8192.
     public var publishQueueLimit: Int
-    /// ZeroMQ high-water marks in messages per peer. Default 10,000. PUB never drops: it is
+    /// ZeroMQ high-water marks in messages per peer (a message may be a batch of up to
+    /// ``maxBatchEnvelopes`` envelopes). Default 10,000. PUB never drops: it is
     /// set to `XPUB_NODROP`, so a full pipe holds the publisher back instead.
     public var highWaterMark: Int32
     /// The largest inbound frame accepted. Default 16 MiB.
     public var maxFrameSize: Int
+    /// Envelopes of one topic queued back to back are packed into one ZeroMQ message of at most this
+    /// many envelopes (a *batch*, `docs/mesh-protocol.md` section 2.4): ZeroMQ's cost is mostly per
+    /// message, so under load this multiplies what one hop carries. A lone envelope always leaves on
+    /// its own, so an idle mesh adds no delay. Default 64; 1 turns batching off.
+    public var maxBatchEnvelopes: Int = 64
+    /// A batch stops growing at this many bytes (an envelope larger than it leaves alone). It also
+    /// bounds what one pipe slot of the high-water mark can hold. Default 16 KiB.
+    public var maxBatchBytes: Int = 16 << 10
     /// Kernel socket buffer size for the PUB and SUB sockets, in bytes. Default `nil`: the OS default.
     public var socketBufferSize: Int32?
     /// Published envelopes kept for replay to members that missed some, across topics. Default 200,000.

@@ -42,6 +42,11 @@ public struct MeshCounters: Sendable, Equatable {
     public var published: [String: Int] = [:]
     /// Hub envelopes received from peers, by kind name.
     public var received: [String: Int] = [:]
+    /// Batches published: ZeroMQ messages that carried several envelopes of one topic (each envelope
+    /// is also counted in ``published``).
+    public var batchesPublished: Int = 0
+    /// Batches received from peers (each envelope is also counted in ``received``).
+    public var batchesReceived: Int = 0
     /// Sequence gaps detected.
     public var gapsDetected: Int = 0
     /// Messages known lost (neither received nor repaired).

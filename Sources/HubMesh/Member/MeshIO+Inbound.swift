@@ -28,25 +28,47 @@ extension MeshIO {
         }
     }
 
+    /// Handles what the SUB holds, up to `budget` envelopes (a batch counts as the envelopes in it).
     func drainSubscriber(budget: Int) {
         lastHeardOrigin = nil
         subscriberDrained = false
-        for _ in 0..<budget {
-            let received: Bool?
+        var handled = 0
+        while handled < budget {
+            let received: Int?
             do {
-                received = try subscriber.receive(dontWait: true) { bytes, _ in
-                    self.handleSubscribed(bytes)
-                    return true
-                }
+                received = try subscriber.receive(dontWait: true) { bytes, _ in self.handleSubscribedMessage(bytes) }
             } catch {
                 logger.error("receiving from peers failed: \(error)")
                 return
             }
-            if received == nil {
+            guard let received else {
                 subscriberDrained = true
                 return
             }
+            handled += received
         }
+    }
+
+    /// One ZeroMQ message from the SUB: a batch, whose frames are handled in order exactly like frames
+    /// published alone, or a single frame.
+    /// - Returns: how many frames it held.
+    func handleSubscribedMessage(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let topicLength = MeshCodec.batchTopicLength(bytes) else {
+            handleSubscribed(bytes)
+            return 1
+        }
+        let frames: [Range<Int>]
+        do {
+            frames = try MeshCodec.batchedFrames(bytes, topicLength: topicLength, maxFrameSize: configuration.maxFrameSize)
+        } catch {
+            // Like a lost frame: the next envelope on the topic shows the gap, and it is repaired.
+            counters.decodeErrors += 1
+            logger.warning("dropped an undecodable batch from a peer", metadata: ["hubmesh.error": "\(error)"])
+            return 1
+        }
+        counters.batchesReceived += 1
+        for range in frames { handleSubscribed(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+        return frames.count
     }
 
     func handleSubscribed(_ bytes: UnsafeRawBufferPointer) {

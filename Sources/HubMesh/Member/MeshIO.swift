@@ -62,6 +62,8 @@ final class MeshIO: @unchecked Sendable {
     /// Frames for the PUB that ZeroMQ could not take yet, in order.
     var backlog: [Outgoing] = []
     var backlogHead = 0
+    /// Where batches are built (kept between them: it allocates nothing once grown).
+    var batchScratch: [UInt8] = []
     var replay: ReplayBuffer<ContinuousClock.Instant>
     var repairs: [RepairKey: TopicRepair<MeshDelivery>] = [:]
     var repairDeadlines: [RepairKey: ContinuousClock.Instant] = [:]
@@ -267,9 +269,16 @@ final class MeshIO: @unchecked Sendable {
         defer { if runCount > 0 { counters.published[runKind, default: 0] += runCount } }
         while backlogHead < backlog.count {
             let item = backlog[backlogHead]
+            let end = batchEnd(from: backlogHead)
             let ok: Bool
             do {
-                ok = try publisher.send(item.frame, dontWait: true)
+                if end - backlogHead > 1, let topic = item.topic {
+                    try MeshCodec.encodeBatch(
+                        topic: topic.bytes, origin: me.id, epoch: me.epoch, frames: backlog[backlogHead..<end].lazy.map(\.frame), into: &batchScratch)
+                    ok = try publisher.send(batchScratch, dontWait: true)
+                } else {
+                    ok = try publisher.send(item.frame, dontWait: true)
+                }
             } catch {
                 logger.error("publish failed", metadata: ["hubmesh.error": "\(error)"])
                 ok = true  // a frame ZeroMQ refuses for good is logged, not retried forever
@@ -279,7 +288,10 @@ final class MeshIO: @unchecked Sendable {
                 break
             }
             blockedSince = nil
-            if let topic = item.topic {
+            if end - backlogHead > 1 { counters.batchesPublished += 1 }
+            for index in backlogHead..<end {
+                let item = backlog[index]
+                guard let topic = item.topic else { continue }
                 if item.kind != runKind {
                     if runCount > 0 { counters.published[runKind, default: 0] += runCount }
                     runKind = item.kind
@@ -289,7 +301,7 @@ final class MeshIO: @unchecked Sendable {
                 replay.append(topic: topic, sequence: item.sequence, frame: item.frame, now: now)
                 sent += 1
             }
-            backlogHead += 1
+            backlogHead = end
         }
         if backlogHead >= backlog.count {
             backlog.removeAll(keepingCapacity: backlog.capacity <= 65_536)
@@ -299,6 +311,21 @@ final class MeshIO: @unchecked Sendable {
             backlogHead = 0
         }
         return sent
+    }
+
+    /// Where the batch starting at `start` ends: the envelopes queued back to back on the same topic,
+    /// within the configured limits. Flushes and control frames (no topic) always leave alone.
+    func batchEnd(from start: Int) -> Int {
+        guard let topic = backlog[start].topic else { return start + 1 }
+        var end = start + 1
+        var bytes = backlog[start].frame.count
+        let limit = min(backlog.count, start + min(configuration.maxBatchEnvelopes, Int(UInt16.max)))
+        while end < limit, let next = backlog[end].topic, next == topic {
+            bytes += 4 + backlog[end].frame.count
+            if bytes > configuration.maxBatchBytes { break }
+            end += 1
+        }
+        return end
     }
 
     /// Queues a frame on the XPUB behind everything already queued (order is kept).

@@ -4,7 +4,7 @@ import Metrics
 /// I/O thread every 100 ms (never per message), so a metrics backend costs the hot path nothing.
 ///
 /// Names (Prometheus style): `hubmesh_envelopes_published_total{kind}`,
-/// `hubmesh_envelopes_received_total{kind}`, `hubmesh_gaps_detected_total`,
+/// `hubmesh_envelopes_received_total{kind}`, `hubmesh_batches_total{direction}`, `hubmesh_gaps_detected_total`,
 /// `hubmesh_messages_lost_total`, `hubmesh_gaps_repaired_total`, `hubmesh_messages_repaired_total`,
 /// `hubmesh_stalls_total`, `hubmesh_link_resets_total`, `hubmesh_decode_errors_total`,
 /// `hubmesh_group_requests_total{outcome}`, `hubmesh_backpressure_waits_total`,
@@ -14,6 +14,8 @@ struct MeshMetrics {
     private let kinds = ["all", "connection", "group", "user"]
     private let published: [String: Counter]
     private let received: [String: Counter]
+    private let batchesPublished = Counter(label: "hubmesh_batches_total", dimensions: [("direction", "published")])
+    private let batchesReceived = Counter(label: "hubmesh_batches_total", dimensions: [("direction", "received")])
     private let gaps = Counter(label: "hubmesh_gaps_detected_total")
     private let lost = Counter(label: "hubmesh_messages_lost_total")
     private let gapsRepaired = Counter(label: "hubmesh_gaps_repaired_total")
@@ -46,6 +48,8 @@ struct MeshMetrics {
             add(published[kind], now.published[kind, default: 0] - last.published[kind, default: 0])
             add(received[kind], now.received[kind, default: 0] - last.received[kind, default: 0])
         }
+        add(batchesPublished, now.batchesPublished - last.batchesPublished)
+        add(batchesReceived, now.batchesReceived - last.batchesReceived)
         add(gaps, now.gapsDetected - last.gapsDetected)
         add(lost, now.messagesLost - last.messagesLost)
         add(gapsRepaired, now.gapsRepaired - last.gapsRepaired)

@@ -7,6 +7,17 @@ struct ByteWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Writes into `scratch` (taken, emptied, capacity kept): a buffer reused across frames
+    /// allocates nothing once grown. `writer.bytes` is handed back with ``finish(into:)``.
+    init(reusing scratch: inout [UInt8]) {
+        bytes = []
+        swap(&bytes, &scratch)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands the written bytes back to the scratch buffer they were taken from.
+    mutating func finish(into scratch: inout [UInt8]) { swap(&bytes, &scratch) }
+
     mutating func u8(_ value: UInt8) { bytes.append(value) }
 
     // Fixed-size integers are appended in one call (one capacity check) rather than byte by byte.
@@ -86,6 +97,11 @@ struct ByteReader {
         try need(count, field())
         defer { offset += count }
         return Array(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + count]))
+    }
+
+    mutating func skip(_ count: Int, _ field: @autoclosure () -> String) throws(MeshProtocolError) {
+        try need(count, field())
+        offset += count
     }
 
     /// A string with a u16 length; must be valid UTF-8.

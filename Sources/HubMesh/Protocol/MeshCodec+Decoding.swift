@@ -240,6 +240,8 @@ extension MeshCodec {
                 frames.append(try reader.bytes(length, "replayed frame"))
             }
             return .control(.replayData(frames))
+        case Kind.batch:
+            throw MeshProtocolError(.unknownKind, "a batch (kind 7) is only valid as a published frame of hub envelopes, never nested or directed")
         default:
             throw MeshProtocolError(.unknownKind, "message kind \(kind) is unknown to mesh protocol v\(version)")
         }

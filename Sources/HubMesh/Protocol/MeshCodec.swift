@@ -16,6 +16,7 @@ public enum MeshCodec {
         static let user: UInt8 = 4
         static let groupManagement: UInt8 = 5
         static let ack: UInt8 = 6
+        static let batch: UInt8 = 7
         static let hello: UInt8 = 16
         static let welcome: UInt8 = 17
         static let heartbeat: UInt8 = 18

@@ -111,6 +111,8 @@ struct MeshProcessTests {
         }
         let summaryB = try await b.stats().summary
         #expect(summaryB.contains("lost=0"), "\(summaryB)")
+        // The burst crossed the processes in batches (docs/mesh-protocol.md 2.4), not one message each.
+        #expect(summaryB.contains("batches=") && !summaryB.contains("batches=0 "), "\(summaryB)")
     }
 
     @Test func killedMemberIsReportedDeadAndRejoinsAfterRestart() async throws {

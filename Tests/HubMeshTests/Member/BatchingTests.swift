@@ -1,0 +1,44 @@
+import Testing
+
+@testable import HubMesh
+
+/// Batching with two real members in this process over loopback: a burst leaves in batches, and
+/// arrives complete and in publish order, across topics, exactly as without batching.
+@Suite("Batches between real members")
+struct BatchingTests {
+    @Test(arguments: [64, 1])
+    func aBurstOverTwoTopicsArrivesCompleteAndInPublishOrder(maxBatchEnvelopes: Int) async throws {
+        let publisher = try MemberPair.member("pub") { $0.maxBatchEnvelopes = maxBatchEnvelopes }
+        let receiver = try MemberPair.member("sub", join: [publisher.info.routerEndpoint])
+        try await MemberPair.run(publisher: publisher, receiver: receiver, key: "n") { received in
+            await receiver.subscribe(.group(hub: "chat", group: "g1"))
+            await receiver.subscribe(.group(hub: "chat", group: "g2"))
+            #expect(await publisher.waitUntilJoined(timeout: .seconds(10)))
+            try await Task.sleep(for: .milliseconds(300))
+
+            // Runs of 7 envelopes per topic, published as fast as the mesh takes them.
+            let total = 50_000
+            for number in 1...total {
+                let group = (number / 7) % 2 == 0 ? "g1" : "g2"
+                try await publisher.publish(.group(GroupMessage(hub: "chat", group: group, payloads: Payloads(["n": Array(String(number).utf8)]))))
+            }
+            let numbers = try await received.wait(for: total, timeout: .seconds(30))
+            try await Task.sleep(for: .milliseconds(250))  // the counters snapshot is taken every 100 ms
+            let sent = publisher.snapshot.counters
+            let got = receiver.snapshot.counters
+            print(
+                "batching \(maxBatchEnvelopes): received \(numbers.count) of \(total); batches \(sent.batchesPublished) sent, \(got.batchesReceived) received"
+            )
+            #expect(numbers == Array(1...total), "complete and in order (got \(numbers.count))")
+            #expect(sent.published["group"] == total)
+            #expect(got.received["group"] == total)
+            #expect(got.messagesLost == 0 && got.gapsDetected == 0 && got.decodeErrors == 0)
+            if maxBatchEnvelopes > 1 {
+                #expect(sent.batchesPublished > 0, "a burst leaves in batches")
+                #expect(got.batchesReceived == sent.batchesPublished)
+            } else {
+                #expect(sent.batchesPublished == 0 && got.batchesReceived == 0)
+            }
+        }
+    }
+}
