@@ -1,3 +1,5 @@
+import DequeModule
+
 /// The recent messages an origin published, kept so receivers that missed some can ask for them again.
 ///
 /// Bounded by a total frame count across topics and by age; the oldest frames go first. A pure value
@@ -22,22 +24,32 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         var frame: [UInt8]
     }
 
+    /// The frames held for one topic. A topic with frames has a slot; its slot is freed (and reused)
+    /// when its last frame goes.
+    private struct Slot: Sendable {
+        var topic: Topic
+        var frames: Deque<Stored>
+    }
+
+    /// One appended frame in append order: which slot it went to and when. No reference-counted
+    /// field, so appending and evicting it costs no retain or release.
+    private struct Appended: Sendable {
+        var slot: Int
+        var time: Instant
+    }
+
     /// Frames kept at most, across all topics.
     public let capacity: Int
     /// Frames older than this are dropped.
     public let maxAge: Duration
-    /// One appended frame in append order. A struct rather than a tuple: a FIFO of tuples went
-    /// through the runtime's generic tuple witnesses (metadata lookup, copy, destroy) per frame.
-    private struct Appended: Sendable {
-        var topic: Topic
-        var time: Instant
-    }
 
-    private var topics: [Topic: FIFO<Stored>] = [:]
-    private var order: FIFO<Appended> = FIFO()
-    /// The topic appended to last and where it lives in `topics` (valid until a topic is added or
-    /// removed): a stream appends to and evicts from one topic, so most frames need no hashing.
-    private var recent: (topic: Topic, index: Dictionary<Topic, FIFO<Stored>>.Index)?
+    private var slots: [Slot] = []
+    private var freeSlots: [Int] = []
+    private var slotOf: [Topic: Int] = [:]
+    private var order: Deque<Appended> = []
+    /// The topic appended to last and its slot: a stream appends to one topic, so most frames need no
+    /// hashing (comparing a topic with itself is a pointer check).
+    private var recent: (topic: Topic, slot: Int)?
 
     /// Creates an empty buffer.
     public init(capacity: Int, maxAge: Duration) {
@@ -51,19 +63,25 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
     /// Keeps the frame published as `sequence` on `topic`.
     public mutating func append(topic: Topic, sequence: UInt64, frame: [UInt8], now: Instant) {
         guard capacity > 0 else { return }
-        let stored = Stored(sequence: sequence, frame: frame)
+        let slot: Int
         if let recent, recent.topic == topic {
-            topics.values[recent.index].append(stored)
-        } else if let index = topics.index(forKey: topic) {
-            topics.values[index].append(stored)
-            recent = (topic, index)
+            slot = recent.slot
+        } else if let found = slotOf[topic] {
+            slot = found
+            recent = (topic, slot)
         } else {
-            var fifo = FIFO<Stored>()
-            fifo.append(stored)
-            topics[topic] = fifo
-            recent = nil  // inserting may move entries
+            if let free = freeSlots.popLast() {
+                slot = free
+                slots[slot].topic = topic
+            } else {
+                slot = slots.count
+                slots.append(Slot(topic: topic, frames: []))
+            }
+            slotOf[topic] = slot
+            recent = (topic, slot)
         }
-        order.append(Appended(topic: topic, time: now))
+        slots[slot].frames.append(Stored(sequence: sequence, frame: frame))
+        order.append(Appended(slot: slot, time: now))
         while order.count > capacity { dropOldest() }
     }
 
@@ -74,14 +92,17 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         while index >= 0, found.count < limit {
             let entry = order[index]
             if entry.time < since { break }
-            found.insert(entry.topic)
+            found.insert(slots[entry.slot].topic)
             index -= 1
         }
         return found
     }
 
     /// The last sequence number held for `topic`, if any.
-    public func lastSequence(topic: Topic) -> UInt64? { topics[topic]?.last?.sequence }
+    public func lastSequence(topic: Topic) -> UInt64? {
+        guard let slot = slotOf[topic] else { return nil }
+        return slots[slot].frames.last?.sequence
+    }
 
     /// Drops frames older than `maxAge`.
     public mutating func evict(now: Instant) {
@@ -89,28 +110,23 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
     }
 
     private mutating func dropOldest() {
-        // One hash lookup per dropped frame (not three).
         guard let oldest = order.popFirst() else { return }
-        let index: Dictionary<Topic, FIFO<Stored>>.Index
-        if let recent, recent.topic == oldest.topic {
-            index = recent.index
-        } else if let found = topics.index(forKey: oldest.topic) {
-            index = found
-        } else {
-            return
-        }
-        topics.values[index].removeFirst()
-        if topics.values[index].isEmpty {
-            topics.remove(at: index)
-            recent = nil
-        }
+        let slot = oldest.slot
+        slots[slot].frames.removeFirst()
+        guard slots[slot].frames.isEmpty else { return }
+        // The topic's last frame went: free its slot (no entry of `order` refers to it any more).
+        slotOf[slots[slot].topic] = nil
+        slots[slot].topic = Topic(bytes: [])
+        freeSlots.append(slot)
+        if recent?.slot == slot { recent = nil }
     }
 
     /// The frames for sequence numbers `range` of `topic`, and which leading part is gone.
     public func frames(topic: Topic, range: ClosedRange<UInt64>) -> Lookup {
-        guard let stored = topics[topic], let first = stored.first, let last = stored.last else {
+        guard let slot = slotOf[topic], let first = slots[slot].frames.first, let last = slots[slot].frames.last else {
             return Lookup(frames: [], gone: range)
         }
+        let stored = slots[slot].frames
         var gone: ClosedRange<UInt64>?
         if range.lowerBound < first.sequence {
             gone = range.lowerBound...min(range.upperBound, first.sequence - 1)

@@ -31,6 +31,28 @@ struct ReplayTests {
         #expect(buffer.frames(topic: other, range: 1...2) == .init(frames: [[2], [4]], gone: nil))
     }
 
+    /// A topic whose frames all went gives up its place to the next new topic; lookups never mix them.
+    @Test func topicsEvictedCompletelyMakeRoomWithoutMixingUp() {
+        var buffer = ReplayBuffer<Instant>(capacity: 3, maxAge: .seconds(10))
+        let a = Topic.group(hub: "chat", group: "a")
+        let b = Topic.group(hub: "chat", group: "b")
+        let c = Topic.user(hub: "chat", user: "c")
+        for (topic, sequence) in [(a, 1), (a, 2), (a, 3), (b, 1), (b, 2), (b, 3), (c, 1), (a, 4)] {
+            buffer.append(topic: topic, sequence: UInt64(sequence), frame: topic.bytes + [UInt8(sequence)], now: Self.t0)
+        }
+        #expect(buffer.count == 3)
+        #expect(buffer.frames(topic: a, range: 1...4) == .init(frames: [a.bytes + [4]], gone: 1...3))
+        #expect(buffer.frames(topic: b, range: 1...3) == .init(frames: [b.bytes + [3]], gone: 1...2))
+        #expect(buffer.frames(topic: c, range: 1...1) == .init(frames: [c.bytes + [1]], gone: nil))
+        #expect(buffer.lastSequence(topic: a) == 4 && buffer.lastSequence(topic: b) == 3 && buffer.lastSequence(topic: c) == 1)
+        #expect(buffer.topics(since: Self.t0, limit: 10) == [a, b, c])
+        buffer.evict(now: Self.t0.advanced(by: .seconds(11)))
+        #expect(buffer.count == 0 && buffer.lastSequence(topic: a) == nil)
+        buffer.append(topic: b, sequence: 4, frame: [4], now: Self.t0.advanced(by: .seconds(12)))
+        #expect(buffer.frames(topic: b, range: 4...4) == .init(frames: [[4]], gone: nil))
+        #expect(buffer.frames(topic: a, range: 4...4).frames.isEmpty)
+    }
+
     @Test func repairHoldsLaterMessagesUntilTheGapIsFilledThenDeliversInOrder() {
         // Received 1, 2, then 6: 3...5 missing.
         var repair = TopicRepair(gap: 3...5, message: "m6", sequence: 6)
