@@ -26,18 +26,11 @@ extension MeshCodec {
         }
         var writer = ByteWriter(reusing: &bytes)
         defer { writer.finish(into: &bytes) }
-        writer.raw(topic)
-        writer.u8(version)
-        writer.u8(Kind.batch)
-        try writer.string(origin, field: "origin")
-        writer.u64(epoch)
+        try encodeHeaderStart(topic: topic, kind: Kind.batch, origin: origin, epoch: epoch, into: &writer)
         writer.u64(0)
         writer.u64(0)
         writer.u16(UInt16(frames.count))
-        for frame in frames {
-            writer.u32(UInt32(frame.count))
-            writer.raw(frame)
-        }
+        for frame in frames { try encodeBlob(frame, "batched frame", into: &writer) }
     }
 
     /// Whether `frame` is a batch, judged from its topic and kind byte alone (no allocation): the

@@ -82,15 +82,24 @@ public enum MeshCodec {
     /// Encodes a message whose topic the caller already computed with ``topic(for:)``.
     static func encode(_ message: MeshMessage, topic: Topic) throws(MeshProtocolError) -> [UInt8] {
         var writer = ByteWriter(capacity: topic.bytes.count + 64 + estimatedBodySize(message.body))
-        writer.raw(topic.bytes)
-        writer.u8(version)
-        writer.u8(kind(of: message.body))
-        try writer.string(message.header.origin, field: "origin")
-        writer.u64(message.header.epoch)
+        try encodeHeaderStart(
+            topic: topic.bytes, kind: kind(of: message.body), origin: message.header.origin, epoch: message.header.epoch, into: &writer)
         writer.u64(message.header.sequence)
         writer.u64(message.header.messageID)
         try encodeBody(message.body, into: &writer)
         return writer.bytes
+    }
+
+    /// How every frame starts: topic, version, kind, origin and epoch (the sequence number and message
+    /// id follow).
+    static func encodeHeaderStart(
+        topic: [UInt8], kind: UInt8, origin: String, epoch: UInt64, into writer: inout ByteWriter
+    ) throws(MeshProtocolError) {
+        writer.raw(topic)
+        writer.u8(version)
+        writer.u8(kind)
+        try writer.string(origin, field: "origin")
+        writer.u64(epoch)
     }
 
     /// The bytes every frame of one origin and epoch on one hub topic starts with (topic, version,
@@ -134,11 +143,7 @@ public enum MeshCodec {
     static func prefix(for envelope: HubEnvelope, key: PrefixKey, origin: String, epoch: UInt64) throws(MeshProtocolError) -> EncodePrefix {
         let topic = try topic(for: .hub(envelope))
         var writer = ByteWriter(capacity: topic.bytes.count + 12 + origin.utf8.count)
-        writer.raw(topic.bytes)
-        writer.u8(version)
-        writer.u8(key.kind)
-        try writer.string(origin, field: "origin")
-        writer.u64(epoch)
+        try encodeHeaderStart(topic: topic.bytes, kind: key.kind, origin: origin, epoch: epoch, into: &writer)
         return EncodePrefix(kind: key.kind, hub: key.hub, target: key.target, origin: origin, epoch: epoch, topic: topic, bytes: writer.bytes)
     }
 
