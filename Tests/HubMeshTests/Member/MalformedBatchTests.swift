@@ -12,10 +12,9 @@ struct MalformedBatchTests {
     static let origin = "fake-peer"
     static let topic = Topic.group(hub: "chat", group: "g")
 
+    /// A group message on `topic` carrying `number` in its `json` payload.
     static func frame(_ number: UInt64, origin: String = origin) throws -> [UInt8] {
-        let payloads = Payloads(["n": Array(String(number).utf8)])
-        let header = MeshHeader(origin: origin, epoch: 1, sequence: number, messageID: number)
-        return try MeshCodec.encode(MeshMessage(header: header, body: .hub(.group(GroupMessage(hub: "chat", group: "g", payloads: payloads)))))
+        try PrefixCacheTests.frame(origin: origin, epoch: 1, sequence: number, PrefixCacheTests.group("g", String(number)))
     }
 
     static func directed(_ body: MeshMessage.Body, id: UInt64) throws -> [UInt8] {
@@ -34,15 +33,7 @@ struct MalformedBatchTests {
 
     @Test func aMalformedBatchIsRefusedWholeAndWhatItHeldIsReplayed() async throws {
         let receiver = try MemberPair.member("sub")
-        let received = MemberPair.Numbers()
-        receiver.register(
-            hub: "chat",
-            deliver: { delivery in
-                guard case .group(let message) = delivery.envelope, let bytes = message.payloads["n"] else { return }
-                if let number = Int(String(decoding: bytes, as: UTF8.self)) { received.values.withLock { $0.append(number) } }
-            },
-            groupManagement: { _ in nil }
-        )
+        let received = MemberPair.record(receiver, key: "json")
         // The fake peer: an XPUB others subscribe to, a ROUTER for what is sent to it, a DEALER to the receiver.
         let context = try Context()
         let xpub = try Socket(context, type: .xpub)

@@ -31,15 +31,7 @@ enum MemberPair {
         key: String,
         _ body: @escaping @Sendable (Numbers) async throws -> Void
     ) async throws {
-        let numbers = Numbers()
-        receiver.register(
-            hub: "chat",
-            deliver: { delivery in
-                guard case .group(let message) = delivery.envelope, let bytes = message.payloads[key] else { return }
-                if let number = Int(String(decoding: bytes, as: UTF8.self)) { numbers.values.withLock { $0.append(number) } }
-            },
-            groupManagement: { _ in nil }
-        )
+        let numbers = record(receiver, key: key)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await publisher.run() }
             tasks.addTask { try await receiver.run() }
@@ -52,6 +44,21 @@ enum MemberPair {
             }
             try await body(numbers)
         }
+    }
+
+    /// Registers hub `chat` on `receiver`, recording the number in payload `key` of every group
+    /// message it is delivered.
+    static func record(_ receiver: MeshMember, key: String) -> Numbers {
+        let numbers = Numbers()
+        receiver.register(
+            hub: "chat",
+            deliver: { delivery in
+                guard case .group(let message) = delivery.envelope, let bytes = message.payloads[key] else { return }
+                if let number = Int(String(decoding: bytes, as: UTF8.self)) { numbers.values.withLock { $0.append(number) } }
+            },
+            groupManagement: { _ in nil }
+        )
+        return numbers
     }
 
     /// A member on a free port with fast heartbeats; `configure` adjusts the rest.
