@@ -280,8 +280,10 @@ final class MeshIO: @unchecked Sendable {
                     ok = try publisher.send(item.frame, dontWait: true)
                 }
             } catch {
-                logger.error("publish failed", metadata: ["hubmesh.error": "\(error)"])
-                ok = true  // a frame ZeroMQ refuses for good is logged, not retried forever
+                // Refused for good: logged, not retried forever. The envelopes still go to the replay
+                // buffer below, so receivers see the gap at the next envelope and repair it.
+                logger.error("publish failed", metadata: ["hubmesh.error": "\(error)", "hubmesh.envelopes": "\(end - backlogHead)"])
+                ok = true
             }
             if !ok {
                 noteBlocked(now: now)
