@@ -86,6 +86,10 @@ struct MemberCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    func validate() throws {
+        guard maxBatch >= 1, maxBatch <= 65_535 else { throw ValidationError("--max-batch must be 1 to 65535 (1: no batching)") }
+    }
+
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in

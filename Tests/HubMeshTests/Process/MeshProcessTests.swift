@@ -115,6 +115,25 @@ struct MeshProcessTests {
         #expect(summaryB.contains("batches=") && !summaryB.contains("batches=0 "), "\(summaryB)")
     }
 
+    /// A batch limit outside 1...65535 is refused at start with a clear message, not silently clamped.
+    @Test func anInvalidBatchLimitIsRefusedAtStart() throws {
+        for value in ["0", "-3", "70000"] {
+            let process = Process()
+            process.executableURL = MemberProcess.executable
+            process.arguments = ["--mesh", "tcp://127.0.0.1:0", "--max-batch=\(value)"]
+            let stderr = Pipe()
+            process.standardError = stderr
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            // Bounded: a member that accepted the value would run until stopped.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 10) { if process.isRunning { process.terminate() } }
+            let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus != 0, "--max-batch \(value) was accepted")
+            #expect(message.contains("--max-batch must be 1 to 65535"), "\(message)")
+        }
+    }
+
     @Test func killedMemberIsReportedDeadAndRejoinsAfterRestart() async throws {
         let (a, endpointA) = try await MemberProcess.start(id: "a")
         defer { a.stop() }
