@@ -9,7 +9,6 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
-@_spi(WSInternal) import WSCore
 
 /// The server's child channel: HTTP/1.1 with a WebSocket upgrade whose refusals carry a status.
 ///
@@ -19,25 +18,17 @@ import NIOWebSocket
 struct HubChannel: ServerChildChannel, HTTPChannelHandler {
     /// What to do with an upgrade request.
     enum UpgradeDecision: Sendable {
-        /// Upgrade, then serve the socket with this handler.
-        case upgrade(WebSocketDataHandler<SocketContext>)
+        /// Upgrade, then serve the socket with the session this makes for its channel.
+        case upgrade(@Sendable (any Channel) -> HubSession)
         /// Answer with this status and message.
         case refuse(Refusal)
         /// Not a hub path: the HTTP router answers.
         case notHub
     }
 
-    /// The context WebSocket handlers get.
-    struct SocketContext: WebSocketContext {
-        let logger: Logger
-        /// The WebSocket's channel: sessions write their frames to it directly (see ``SocketWriter``).
-        let channel: any Channel
-    }
-
-    typealias SocketHandler = @Sendable (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, Logger) async -> Void
-
     enum UpgradeResult: Sendable {
-        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, SocketHandler, Logger)
+        /// Upgraded: a ``HubSocketHandler`` serves the socket on its event loop, no task needed.
+        case websocket
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, Refusal, Logger)
     }
@@ -75,20 +66,12 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard case .upgrade(let handler) = decision.withLockedValue({ $0 }) else {
+                        guard case .upgrade(let makeSession) = decision.withLockedValue({ $0 }) else {
                             throw ChannelError.inappropriateOperationForState
                         }
-                        let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true)
-                        )
-                        let configuration = webSocket
-                        return UpgradeResult.websocket(
-                            asyncChannel,
-                            { asyncChannel, logger in await Self.serve(asyncChannel, handler: handler, configuration: configuration, logger: logger)
-                            },
-                            logger
-                        )
+                        let session = makeSession(channel)
+                        try channel.pipeline.syncOperations.addHandler(HubSocketHandler(session: session, closeGrace: webSocket.closeTimeout))
+                        return UpgradeResult.websocket
                     }
                 }
             )
@@ -124,31 +107,6 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    static func serve(
-        _ asyncChannel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>,
-        handler: @escaping WebSocketDataHandler<SocketContext>,
-        configuration: WebSocketServerConfiguration,
-        logger: Logger
-    ) async {
-        do {
-            _ = try await WebSocketHandler.handle(
-                type: .server,
-                configuration: .init(
-                    extensions: [],
-                    autoPing: configuration.autoPing,
-                    closeTimeout: configuration.closeTimeout,
-                    validateUTF8: false,
-                    maxFrameSize: configuration.maxFrameSize
-                ),
-                asyncChannel: asyncChannel,
-                context: SocketContext(logger: logger, channel: asyncChannel.channel),
-                handler: handler
-            )
-        } catch {
-            logger.debug("WebSocket handler error", metadata: ["error": "\(error)"])
-        }
-    }
-
     func handle(value: Value, logger: Logger) async {
         do {
             switch try await value.upgradeResult.get() {
@@ -156,8 +114,9 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
                 await handleHTTP(asyncChannel: http1, logger: logger)
             case .refused(let http1, let refusal, let logger):
                 await Self.writeRefusal(refusal, to: http1, logger: logger)
-            case .websocket(let asyncChannel, let handler, let logger):
-                await handler(asyncChannel, logger)
+            case .websocket:
+                // The connection lives on in its channel handlers; nothing to wait for here.
+                break
             }
         } catch {
             logger.debug("connection ended during the upgrade", metadata: ["error": "\(error)"])

@@ -78,13 +78,15 @@ extension HubServer {
         let logger = self.logger
         let sessions = self.sessions
         let flushers = self.flushers
-        return .upgrade { inbound, outbound, context in
-            let writer = SocketWriter(channel: context.channel, flusher: flushers.flusher(for: context.channel.eventLoop))
-            let session = HubSession(endpoint: endpoint, accepted: accepted, configuration: configuration, writer: writer, logger: logger)
+        return .upgrade { channel in
+            let writer = SocketWriter(channel: channel, flusher: flushers.flusher(for: channel.eventLoop))
+            let session = HubSession(endpoint: endpoint, accepted: accepted, configuration: configuration, writer: writer, logger: logger) {
+                [sessions] session in
+                sessions.remove(session)
+                if let id = accepted.negotiationID { negotiated.release(id) }
+            }
             sessions.insert(session)
-            await session.run(inbound: inbound, outbound: outbound)
-            sessions.remove(session)
-            if let id = accepted.negotiationID { negotiated.release(id) }
+            return session
         }
     }
 

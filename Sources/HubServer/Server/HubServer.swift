@@ -130,6 +130,16 @@ public final class HubServer: Service, Sendable {
             logger: logger
         )
         let tickPeriod = SessionRegistry.tickPeriod(for: configuration.session)
+        do {
+            try await serve(application, tickPeriod: tickPeriod)
+        } catch {
+            await closeRemainingConnections()
+            throw error
+        }
+        await closeRemainingConnections()
+    }
+
+    private func serve(_ application: some ApplicationProtocol, tickPeriod: Duration) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [sessions] in
                 await sessions.runTicker(period: tickPeriod)
@@ -142,6 +152,26 @@ public final class HubServer: Service, Sendable {
             while let _ = try await group.next() {
                 group.cancelAll()
             }
+        }
+    }
+
+    /// WebSockets have no task in the HTTP server (``HubSocketHandler``), so its shutdown does not
+    /// wait for them: what the ``ConnectionDrainer`` did not close (or all, without one) gets a
+    /// `Close` message here, then at most the close grace, then its TCP connection is closed.
+    private func closeRemainingConnections() async {
+        guard sessions.count > 0 else { return }
+        sessions.closeAll(reason: "The server is shutting down")
+        let deadline = ContinuousClock.now.advanced(by: configuration.session.closeGrace)
+        while sessions.count > 0, ContinuousClock.now < deadline {
+            do {
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                break  // cancelled: close them now
+            }
+        }
+        let left = sessions.closeChannels()
+        if left > 0 {
+            logger.info("closed the WebSocket connections that did not close in time", metadata: ["hubmesh.connections": "\(left)"])
         }
     }
 

@@ -22,6 +22,14 @@ final class SessionRegistry: Sendable {
         }
     }
 
+    /// Closes every session's channel at once (the end of the server); returns how many there were.
+    @discardableResult
+    func closeChannels() -> Int {
+        let open = sessions.withLock { Array($0.values) }
+        for session in open { session.writer?.channel.close(promise: nil) }
+        return open.count
+    }
+
     /// Ticks every session (keep-alive pings, client and handshake timeouts) every `period` until
     /// cancelled. One task for the whole server instead of a timer per connection.
     func runTicker(period: Duration) async {

@@ -11,9 +11,12 @@ import Synchronization
 /// lock, feeds the state machine and queues the resulting actions before releasing it, so frames
 /// leave in the order the machine decided. Nothing under the lock blocks: frames go to a pending
 /// list that the ``SocketWriter`` writes on the channel's event loop (many at a time), client
-/// messages to an inbound stream drained by the dispatcher loop (hub methods of one connection run
-/// one at a time, in order, as in SignalR). Keep-alive and timeouts are driven by the server's
-/// shared ``SessionRegistry`` ticker, not by a task per connection.
+/// messages to a dispatch queue (hub methods of one connection run one at a time, in order, as in
+/// SignalR). Keep-alive and timeouts are driven by the server's shared ``SessionRegistry`` ticker.
+///
+/// No task lives as long as the connection: the ``HubSocketHandler`` feeds the session on the event
+/// loop, and a dispatch task runs only while there is something to dispatch (hub methods, the
+/// connected and disconnected hooks).
 final class HubSession: Sendable {
     typealias Machine = HubConnectionStateMachine<ContinuousClock.Instant>
 
@@ -23,19 +26,17 @@ final class HubSession: Sendable {
         case message(HubMessage)
     }
 
-    /// How the WebSocket close is going: the session's run loop waits for the request.
-    enum CloseSignal: Sendable {
-        case idle
-        case waiting(CheckedContinuation<CloseRequest?, Never>)
-        case requested(CloseRequest)
-        /// Handed to the run loop, or the transport is gone.
-        case done
-    }
-
-    /// The WebSocket close to send once the frames before it are written.
-    struct CloseRequest: Sendable {
-        var code: WebSocketErrorCode
-        var reason: String?
+    /// The hub-method side of the session: what waits to run, and whether a task runs it.
+    struct Dispatch: Sendable {
+        /// Items in arrival order; the first is the next to run.
+        var queue: [DispatchItem] = []
+        /// A dispatch task is running (or is about to).
+        var running = false
+        /// New items are refused: the connection is closing.
+        var refusing = false
+        /// The transport is gone: once the queue is done, the disconnect runs (once).
+        var transportGone = false
+        var ended = false
     }
 
     struct State: Sendable {
@@ -46,14 +47,15 @@ final class HubSession: Sendable {
         /// Bytes of hub messages pending here, plus what the channel still held at the last flush.
         var queuedBytes = 0
         var channelBacklog = 0
-        var pendingDispatch = 0
+        var dispatch = Dispatch()
+        /// A dispatch task must be started once the lock is released.
+        var startDispatch = false
         var closed = false
         /// Why the server closed, for metrics; nil when the client closed first.
         var closeReason: String?
         /// Frames not yet handed to the channel, in order.
         var pending: [OutboundFrame] = []
         var flushScheduled = false
-        var closeSignal = CloseSignal.idle
     }
 
     let endpoint: HubEndpoint
@@ -64,18 +66,24 @@ final class HubSession: Sendable {
     let state: Mutex<State>
     /// Writes the pending frames; nil in tests, which take them with ``takePending()``.
     let writer: SocketWriter?
-    let inbox: AsyncStream<DispatchItem>
-    let inboxContinuation: AsyncStream<DispatchItem>.Continuation
+    /// Hub methods and hooks run as items arrive; false in tests, which take them with ``takeDispatch()``.
+    let dispatching: Bool
+    /// Called once the disconnect is done (after the disconnected hooks).
+    let onEnd: @Sendable (HubSession) -> Void
 
     init(
         endpoint: HubEndpoint,
         accepted: AcceptedConnection,
         configuration: SessionConfiguration,
         writer: SocketWriter? = nil,
-        logger: Logger
+        dispatching: Bool = true,
+        logger: Logger,
+        onEnd: @escaping @Sendable (HubSession) -> Void = { _ in }
     ) {
         self.endpoint = endpoint
         self.writer = writer
+        self.dispatching = dispatching
+        self.onEnd = onEnd
         self.accepted = accepted
         self.configuration = configuration
         var logger = logger
@@ -90,20 +98,23 @@ final class HubSession: Sendable {
             logger: logger
         )
         self.state = Mutex(State(machine: Machine(configuration: configuration.connection, now: .now)))
-        (inbox, inboxContinuation) = AsyncStream.makeStream()
     }
 
     // MARK: - Events
 
-    /// Runs `body` under the lock; schedules a flush when it left frames pending.
+    /// Runs `body` under the lock; schedules a flush when it left frames pending, and starts the
+    /// dispatch task when it left items to run and none runs.
     private func mutate<R>(_ body: (inout State) -> R) -> R {
-        let (result, flush) = state.withLock { state in
+        let (result, flush, start) = state.withLock { state in
             let result = body(&state)
-            guard !state.pending.isEmpty, !state.flushScheduled else { return (result, false) }
+            let start = state.startDispatch
+            state.startDispatch = false
+            guard !state.pending.isEmpty, !state.flushScheduled else { return (result, false, start) }
             state.flushScheduled = true
-            return (result, true)
+            return (result, true, start)
         }
         if flush { writer?.schedule(self) }
+        if start { Task { await self.dispatchLoop() } }
         return result
     }
 
@@ -197,47 +208,6 @@ final class HubSession: Sendable {
         }
     }
 
-    /// The writer wrote everything before the close: the run loop may close the WebSocket.
-    func closeWritten(_ request: CloseRequest) {
-        let waiter = state.withLock { state -> CheckedContinuation<CloseRequest?, Never>? in
-            switch state.closeSignal {
-            case .idle:
-                state.closeSignal = .requested(request)
-                return nil
-            case .waiting(let continuation):
-                state.closeSignal = .done
-                return continuation
-            case .requested, .done:
-                return nil
-            }
-        }
-        waiter?.resume(returning: request)
-    }
-
-    /// Waits until the WebSocket should be closed (its close frame and reason), or the transport is
-    /// gone (nil).
-    func closeRequested() async -> CloseRequest? {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> CloseSignal in
-                switch state.closeSignal {
-                case .idle:
-                    state.closeSignal = .waiting(continuation)
-                    return .idle
-                case .requested(let request):
-                    state.closeSignal = .done
-                    return .requested(request)
-                case .waiting, .done:
-                    return .done
-                }
-            }
-            switch ready {
-            case .idle: break
-            case .requested(let request): continuation.resume(returning: request)
-            case .waiting, .done: continuation.resume(returning: nil)
-            }
-        }
-    }
-
     /// The server closes the connection (shutdown, a failed hook, ...).
     func close(error: String?, allowReconnect: Bool = false, code: WebSocketErrorCode = .normalClosure, metric: String) {
         mutate { state in
@@ -245,26 +215,71 @@ final class HubSession: Sendable {
         }
     }
 
-    /// The dispatcher took an item.
-    func dispatched() {
-        state.withLock { $0.pendingDispatch -= 1 }
-    }
-
-    /// The transport is gone: nothing more is read or written.
+    /// The transport is gone: nothing more is read or written, what waits for the hub is dropped,
+    /// and the disconnect runs once the hub method in progress (if any) returns. Idempotent.
     func transportClosed() {
-        let waiter = state.withLock { state -> CheckedContinuation<CloseRequest?, Never>? in
+        mutate { state in
             state.machine.transportClosed()
             state.closed = true
             state.pending.removeAll()
-            if case .waiting(let continuation) = state.closeSignal {
-                state.closeSignal = .done
-                return continuation
-            }
-            state.closeSignal = .done
-            return nil
+            state.dispatch.transportGone = true
+            state.dispatch.refusing = true
+            state.dispatch.queue.removeAll()
+            wakeDispatch(&state)
         }
-        waiter?.resume(returning: nil)
-        inboxContinuation.finish()
+    }
+
+    /// Queues `item` for the hub; false when the connection no longer takes any.
+    private func enqueueDispatch(_ item: DispatchItem, _ state: inout State) {
+        guard !state.dispatch.refusing else { return }
+        state.dispatch.queue.append(item)
+        wakeDispatch(&state)
+    }
+
+    private func wakeDispatch(_ state: inout State) {
+        guard dispatching, !state.dispatch.running, !state.dispatch.ended else { return }
+        guard !state.dispatch.queue.isEmpty || state.dispatch.transportGone else { return }
+        state.dispatch.running = true
+        state.startDispatch = true
+    }
+
+    /// What the dispatch task does next.
+    enum DispatchStep {
+        case run(DispatchItem)
+        case disconnect
+        case stop
+    }
+
+    /// The dispatch task's next step; `.stop` ends the task (a new one starts with the next item).
+    func nextDispatchStep() -> DispatchStep {
+        state.withLock { state in
+            if !state.dispatch.queue.isEmpty { return .run(state.dispatch.queue.removeFirst()) }
+            if state.dispatch.transportGone, !state.dispatch.ended {
+                state.dispatch.ended = true
+                return .disconnect
+            }
+            state.dispatch.running = false
+            return .stop
+        }
+    }
+
+    /// Stops taking dispatch items and drops those waiting (a failed connected hook).
+    func stopDispatching() {
+        state.withLock { state in
+            state.dispatch.refusing = true
+            state.dispatch.queue.removeAll()
+        }
+    }
+
+    /// A dispatch task is running: false for an idle connection.
+    var isDispatching: Bool { state.withLock { $0.dispatch.running } }
+
+    /// Tests: the items queued for the hub (the session was made with `dispatching: false`).
+    func takeDispatch() -> [DispatchItem] {
+        state.withLock { state in
+            defer { state.dispatch.queue.removeAll() }
+            return state.dispatch.queue
+        }
     }
 
     // MARK: - Actions
@@ -292,18 +307,16 @@ final class HubSession: Sendable {
                         format: codec.transferFormat,
                         session: self
                     )
-                    state.pendingDispatch += 1
-                    inboxContinuation.yield(.connected(connection))
+                    enqueueDispatch(.connected(connection), &state)
                 }
             case .deliver(let message):
-                guard state.pendingDispatch < configuration.maxPendingInvocations else {
+                guard state.dispatch.queue.count < configuration.maxPendingInvocations else {
                     let reason = "Too many messages are waiting for the hub (more than \(configuration.maxPendingInvocations))"
                     logger.warning("closing a client that sends faster than the hub runs its methods")
                     execute(state.machine.close(error: reason), &state, code: .policyViolation, reason: reason, metric: "tooManyPending")
                     return
                 }
-                state.pendingDispatch += 1
-                inboxContinuation.yield(.message(message))
+                enqueueDispatch(.message(message), &state)
             case .sendPing(let bytes):
                 state.pending.append(.message(WireFrame.make(bytes, state.format), counted: 0))
             case .close(let finalMessage, let error):
@@ -317,7 +330,8 @@ final class HubSession: Sendable {
                 state.pending.append(
                     .close(finalMessage: finalMessage.map { WireFrame.make($0, state.format) }, code: closeCode, reason: closeReason)
                 )
-                inboxContinuation.finish()
+                // What is queued still runs (as before the close); nothing new is taken.
+                state.dispatch.refusing = true
             }
         }
     }

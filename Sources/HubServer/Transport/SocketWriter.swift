@@ -28,7 +28,7 @@ final class SocketWriter: Sendable {
         let frames = session.takePending()
         let context = encoderContext()
         var written = 0
-        var close: HubSession.CloseRequest?
+        var close: (code: WebSocketErrorCode, reason: String?)?
         for frame in frames {
             switch frame {
             case .message(let buffer, _):
@@ -39,7 +39,7 @@ final class SocketWriter: Sendable {
                     context?.write(NIOAny(finalMessage), promise: nil)
                     written += 1
                 }
-                close = HubSession.CloseRequest(code: code, reason: reason)
+                close = (code, reason)
             }
         }
         if let context, written > 0 {
@@ -47,7 +47,9 @@ final class SocketWriter: Sendable {
             session.endpoint.metrics.sent.increment(by: Int64(written))
         }
         if let close {
-            session.closeWritten(close)
+            // After the frames before it: the WebSocket close, then the TCP close (HubSocketHandler).
+            let handler = try? channel.pipeline.syncOperations.handler(type: HubSocketHandler.self)
+            handler?.serverClose(code: close.code, reason: close.reason.map(HubSession.closeReason))
         } else if context != nil {
             let backlog = (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
             session.flushed(backlog: backlog)

@@ -3,6 +3,7 @@ import HubProtocol
 import Logging
 import NIOCore
 import NIOWebSocket
+import Synchronization
 import Testing
 
 @testable import HubServer
@@ -13,7 +14,9 @@ struct HubSessionTests {
     static func makeSession(
         maxBufferedBytes: Int = 1 << 20,
         maxPendingInvocations: Int = 256,
-        clientTimeout: Duration = .seconds(30)
+        clientTimeout: Duration = .seconds(30),
+        dispatching: Bool = false,
+        onEnd: @escaping @Sendable (HubSession) -> Void = { _ in }
     ) -> HubSession {
         var hub = Hub("test")
         hub.on("Echo") { (_: HubContext, text: String) in text }
@@ -24,7 +27,23 @@ struct HubSessionTests {
             maxBufferedBytes: maxBufferedBytes,
             maxPendingInvocations: maxPendingInvocations
         )
-        return HubSession(endpoint: endpoint, accepted: accepted, configuration: configuration, logger: Logger(label: "test"))
+        return HubSession(
+            endpoint: endpoint,
+            accepted: accepted,
+            configuration: configuration,
+            dispatching: dispatching,
+            logger: Logger(label: "test"),
+            onEnd: onEnd
+        )
+    }
+
+    /// Waits (bounded) until `condition` holds.
+    static func eventually(_ condition: () -> Bool) async throws -> Bool {
+        for _ in 0..<500 {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
     }
 
     static func handshake(_ protocolName: String) -> [UInt8] {
@@ -47,9 +66,7 @@ struct HubSessionTests {
     @Test func handshakeAnswersInTheProtocolsFormatAndRegistersTheConnection() async {
         let session = Self.makeSession()
         session.received(Self.handshake("messagepack"))
-        session.inboxContinuation.finish()
-        var items: [HubSession.DispatchItem] = []
-        for await item in session.inbox { items.append(item) }
+        let items = session.takeDispatch()
         guard case .connected(let connection) = items.first else {
             Issue.record("expected .connected, got \(items)")
             return
@@ -64,6 +81,52 @@ struct HubSessionTests {
         }
         #expect(Self.unframe(frame).payload == HandshakeResponse.successBytes)
         #expect(Self.unframe(frame).first == 0x82)  // final binary frame
+    }
+
+    @Test func hubMethodsRunInOrderAndNoTaskIsLeftWhenIdle() async throws {
+        let ended = Mutex(0)
+        let session = Self.makeSession(dispatching: true) { _ in ended.withLock { $0 += 1 } }
+        #expect(!session.isDispatching)
+        var bytes = Self.handshake("json")
+        for index in 0..<20 {
+            bytes += try HubProtocols.json.encode(
+                .invocation(InvocationMessage(invocationId: "\(index)", target: "Echo", arguments: [.string("m\(index)")])))
+        }
+        session.received(bytes)
+        var completions: [String] = []
+        #expect(
+            try await Self.eventually {
+                for frame in session.takePending() {
+                    guard case .message(let buffer, _) = frame else { continue }
+                    let messages = (try? HubProtocols.json.decodeMessages(Self.unframe(buffer).payload)) ?? []
+                    for case .completion(let completion) in messages { completions.append(completion.invocationId) }
+                }
+                return completions.count == 20
+            }
+        )
+        #expect(completions == (0..<20).map { "\($0)" })
+        #expect(try await Self.eventually { !session.isDispatching }, "the dispatch task outlived its work")
+        #expect(session.endpoint.connectionCount == 1)
+        #expect(ended.withLock { $0 } == 0)
+
+        session.transportClosed()
+        session.transportClosed()
+        #expect(try await Self.eventually { ended.withLock { $0 } == 1 })
+        #expect(session.endpoint.connectionCount == 0)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(ended.withLock { $0 } == 1, "the disconnect ran more than once")
+        #expect(!session.isDispatching)
+    }
+
+    @Test func aClosedTransportDropsWhatWaitsAndEndsOnceWithoutAHandshake() async throws {
+        let ended = Mutex(0)
+        let session = Self.makeSession(dispatching: true) { _ in ended.withLock { $0 += 1 } }
+        session.transportClosed()
+        #expect(try await Self.eventually { ended.withLock { $0 } == 1 })
+        session.received(Self.handshake("json"))
+        #expect(session.takePending().isEmpty)
+        #expect(session.endpoint.connectionCount == 0)
+        #expect(!session.isDispatching)
     }
 
     @Test func badHandshakeIsAnsweredAndClosed() async {
@@ -107,10 +170,7 @@ struct HubSessionTests {
             bytes += (try? HubProtocols.json.encode(.invocation(InvocationMessage(invocationId: "\(index)", target: "Echo", arguments: ["x"])))) ?? []
         }
         session.received(bytes)
-        var delivered = 0
-        for await item in session.inbox {
-            if case .message = item { delivered += 1 }
-        }
+        let delivered = session.takeDispatch().filter { if case .message = $0 { true } else { false } }.count
         #expect(delivered == 2)
         let frames = await Self.drain(session)
         guard case .close(_, let code, let reason) = frames.last else {
