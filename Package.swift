@@ -105,6 +105,7 @@ let package = Package(
         .executableTarget(
             name: "hubmesh-node",
             dependencies: [
+                "HubMesh",
                 "HubServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -114,6 +115,7 @@ let package = Package(
             name: "hubmesh-gateway",
             dependencies: [
                 "HubGateway",
+                "HubMesh",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

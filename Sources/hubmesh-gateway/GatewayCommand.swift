@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HubGateway
+import HubMesh
 import Logging
 import Metrics
 import Prometheus
@@ -73,11 +74,18 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the join before warning (or, with --stdin, giving up).")
     var joinTimeout: Int = 15
 
+    @Option(help: "Mesh ZeroMQ high-water mark per peer, in messages (a message may be a batch of envelopes).")
+    var meshHwm: Int32 = 10_000
+
+    @Option(help: "Envelopes of one topic packed into one mesh message at most, under load (1: no batching).")
+    var meshMaxBatch: Int = 64
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         guard maxFrameBytes > 0, maxBatchItems > 0, idempotencySeconds > 0, idempotencyKeys > 0, joinTimeout > 0 else {
             throw ValidationError("limits must be positive")
         }
+        if let problem = MeshConfiguration.flagProblem(highWaterMark: meshHwm, maxBatchEnvelopes: meshMaxBatch) { throw ValidationError(problem) }
         if let http, http != "none" {
             do { _ = try GatewayConfiguration.HTTP.address(http) } catch { throw ValidationError(error.message) }
         }
@@ -126,7 +134,7 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func makeConfiguration(metrics: PrometheusCollectorRegistry?) throws(GatewayError) -> GatewayConfiguration {
-        try GatewayConfiguration(
+        var configuration = try GatewayConfiguration(
             ingressEndpoint: ingress ?? (stdin ? nil : "tcp://127.0.0.1:7000"),
             meshEndpoint: mesh,
             join: join,
@@ -137,6 +145,9 @@ struct GatewayCommand: AsyncParsableCommand {
             joinTimeout: .seconds(joinTimeout),
             http: makeHTTP(metrics: metrics)
         )
+        configuration.mesh.highWaterMark = meshHwm
+        configuration.mesh.maxBatchEnvelopes = meshMaxBatch
+        return configuration
     }
 
     /// `--http`: an explicit address must be bound; the default (not in pipeline mode) is served if free.

@@ -87,7 +87,9 @@ struct MemberCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        guard maxBatch >= 1, maxBatch <= 65_535 else { throw ValidationError("--max-batch must be 1 to 65535 (1: no batching)") }
+        if let problem = MeshConfiguration.flagProblem(highWaterMark: hwm, maxBatchEnvelopes: maxBatch, hwmFlag: "--hwm", batchFlag: "--max-batch") {
+            throw ValidationError(problem)
+        }
     }
 
     func run() async throws {

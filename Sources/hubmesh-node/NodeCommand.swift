@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubMesh
 import HubServer
 
 /// `hubmesh-node`: a standalone SignalR hub node in a HubMesh mesh. Thin: it turns flags into a
@@ -69,6 +70,12 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(help: "Send the message of every hub method error to clients (default: only deliberate ones).")
     var detailedErrors = false
 
+    @Option(help: "Mesh ZeroMQ high-water mark per peer, in messages (a message may be a batch of envelopes).")
+    var meshHwm: Int32 = 10_000
+
+    @Option(help: "Envelopes of one topic packed into one mesh message at most, under load (1: no batching).")
+    var meshMaxBatch: Int = 64
+
     func run() async throws {
         var configuration = try makeConfiguration()
         do {
@@ -83,6 +90,7 @@ struct NodeCommand: AsyncParsableCommand {
         guard [keepAliveMs, clientTimeoutMs, handshakeTimeoutMs, maxMessageSize, maxBufferedBytes].allSatisfy({ $0 > 0 }) else {
             throw ValidationError("timeouts and sizes must be positive")
         }
+        if let problem = MeshConfiguration.flagProblem(highWaterMark: meshHwm, maxBatchEnvelopes: meshMaxBatch) { throw ValidationError(problem) }
         var key: AuthConfiguration.Key?
         if let secret = jwtSecret ?? ProcessInfo.processInfo.environment["HUBMESH_JWT_SECRET"], !secret.isEmpty {
             key = .secret(secret)
@@ -94,7 +102,7 @@ struct NodeCommand: AsyncParsableCommand {
             }
             key = .publicKeyPEM(pem)
         }
-        return NodeConfiguration(
+        var configuration = NodeConfiguration(
             id: id,
             http: http,
             mesh: mesh,
@@ -116,6 +124,9 @@ struct NodeCommand: AsyncParsableCommand {
             staticDirectory: staticDirectory,
             detailedErrors: detailedErrors
         )
+        configuration.meshHighWaterMark = meshHwm
+        configuration.meshMaxBatch = meshMaxBatch
+        return configuration
     }
 }
 

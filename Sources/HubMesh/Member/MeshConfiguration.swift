@@ -95,6 +95,23 @@ public struct MeshConfiguration: Sendable {
         self.repairTimeout = repairTimeout
     }
 
+    /// The batch sizes ``maxBatchEnvelopes`` may take (the count is a 16-bit field of the batch).
+    public static let maxBatchEnvelopesRange = 1...65_535
+
+    /// Why a high-water mark or batch size given on a command line cannot be used, naming the flag;
+    /// nil when both can. A high-water mark of 0 (ZeroMQ: no limit) is refused: it would let a
+    /// stalled peer's pipe grow without bound.
+    public static func flagProblem(
+        highWaterMark: Int32,
+        maxBatchEnvelopes: Int,
+        hwmFlag: String = "--mesh-hwm",
+        batchFlag: String = "--mesh-max-batch"
+    ) -> String? {
+        if highWaterMark < 1 { return "\(hwmFlag) must be at least 1 (messages per peer)" }
+        if !maxBatchEnvelopesRange.contains(maxBatchEnvelopes) { return "\(batchFlag) must be 1 to 65535 (1: no batching)" }
+        return nil
+    }
+
     static func randomMemberID() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
         return "m-" + String(decoding: (0..<8).map { _ in alphabet.randomElement()! }, as: UTF8.self)

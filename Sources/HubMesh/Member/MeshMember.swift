@@ -71,6 +71,7 @@ public final class MeshMember: Service, Sendable {
             "mesh member starting",
             metadata: [
                 "hubmesh.endpoint": "\(info.routerEndpoint)", "hubmesh.publish": "\(info.publishEndpoint)", "hubmesh.join": "\(configuration.join)",
+                "hubmesh.hwm": "\(configuration.highWaterMark)", "hubmesh.batch.max": "\(configuration.maxBatchEnvelopes)",
             ]
         )
         let io = self.io

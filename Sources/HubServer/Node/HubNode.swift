@@ -24,11 +24,11 @@ public enum HubNode {
     ) async throws {
         let (host, port) = try configuration.httpAddress()
         let member: MeshMember
+        var mesh = MeshConfiguration(memberID: configuration.id, role: .node, endpoint: configuration.mesh, join: configuration.join)
+        mesh.highWaterMark = configuration.meshHighWaterMark
+        mesh.maxBatchEnvelopes = configuration.meshMaxBatch
         do {
-            member = try MeshMember(
-                configuration: MeshConfiguration(memberID: configuration.id, role: .node, endpoint: configuration.mesh, join: configuration.join),
-                logger: logger
-            )
+            member = try MeshMember(configuration: mesh, logger: logger)
         } catch {
             throw HubServerError(code: .startup, message: "the mesh member cannot start: \(error.message)")
         }

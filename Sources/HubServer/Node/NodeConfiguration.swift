@@ -12,6 +12,10 @@ public struct NodeConfiguration: Sendable {
     public var mesh: String
     /// Mesh endpoints of existing members to join. Default: none (a new mesh).
     public var join: [String]
+    /// The mesh's ZeroMQ high-water mark per peer (``MeshConfiguration/highWaterMark``). Default 10,000.
+    public var meshHighWaterMark: Int32 = 10_000
+    /// Envelopes of one topic per mesh message at most (``MeshConfiguration/maxBatchEnvelopes``). Default 64.
+    public var meshMaxBatch: Int = 64
     /// The hubs served, each with `JoinGroup` and `LeaveGroup`. Default `["chat"]`.
     public var hubs: [String]
     /// Whether the example ``ChatHub`` methods are added to the hub `chat`. Default false.

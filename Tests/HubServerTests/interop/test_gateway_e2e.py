@@ -43,9 +43,9 @@ def gateway_binary() -> str:
 class Gateway:
     """A hubmesh-gateway process joined to the mesh."""
 
-    def __init__(self, join: str, log: Path) -> None:
+    def __init__(self, join: str, log: Path, *args: str) -> None:
         self.ingress = f"tcp://127.0.0.1:{free_port()}"
-        command = [gateway_binary(), "--ingress", self.ingress, "--mesh", "tcp://127.0.0.1:0", "--join", join]
+        command = [gateway_binary(), "--ingress", self.ingress, "--mesh", "tcp://127.0.0.1:0", "--join", join, "--http", "none", *args]
         with open(log, "wb") as stderr:
             self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL)
         lines: queue.Queue[str | None] = queue.Queue()

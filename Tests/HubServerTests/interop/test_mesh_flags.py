@@ -1,0 +1,62 @@
+"""The mesh tuning flags of hubmesh-node and hubmesh-gateway: applied, logged at start, and bad values refused."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import node_binary, wait_until
+from test_gateway_e2e import Gateway, gateway_binary
+
+
+def starting_line(log: Path) -> str:
+    """The member's start line in a log file (empty until it is written)."""
+    lines = [line for line in log.read_text(errors="replace").splitlines() if "mesh member starting" in line]
+    return lines[0] if lines else ""
+
+
+def test_node_and_gateway_use_the_mesh_flags_they_are_given(node_factory, tmp_path):
+    node = node_factory("flags1", "--test-hub", "--mesh-hwm", "500", "--mesh-max-batch", "1")
+    node_log = tmp_path / "flags1.log"
+    assert wait_until(lambda: "hubmesh.hwm=500" in starting_line(node_log)), node_log.read_text()
+    assert "hubmesh.batch.max=1" in starting_line(node_log)
+    gateway_log = tmp_path / "gateway.log"
+    gateway = Gateway(node.mesh, gateway_log, "--mesh-hwm", "2000", "--mesh-max-batch", "16")
+    try:
+        assert wait_until(lambda: "hubmesh.hwm=2000" in starting_line(gateway_log)), gateway_log.read_text()
+        assert "hubmesh.batch.max=16" in starting_line(gateway_log)
+    finally:
+        gateway.stop()
+
+
+def test_the_defaults_are_logged(node_factory, tmp_path):
+    node_factory("flags2", "--test-hub")
+    log = tmp_path / "flags2.log"
+    assert wait_until(lambda: "hubmesh.hwm=10000" in starting_line(log)), log.read_text()
+    assert "hubmesh.batch.max=64" in starting_line(log)
+
+
+@pytest.mark.parametrize("binary", ["node", "gateway"])
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--mesh-max-batch", "0", "--mesh-max-batch must be 1 to 65535"),
+        ("--mesh-max-batch", "70000", "--mesh-max-batch must be 1 to 65535"),
+        ("--mesh-hwm", "0", "--mesh-hwm must be at least 1"),
+        ("--mesh-hwm", "-5", "--mesh-hwm must be at least 1"),
+        ("--mesh-hwm", "many", "--mesh-hwm"),
+    ],
+)
+def test_bad_mesh_flags_are_refused_at_start(binary, flag, value, message):
+    executable = node_binary() if binary == "node" else gateway_binary()
+    command = [executable, "--mesh", "tcp://127.0.0.1:0", f"{flag}={value}"]
+    if binary == "node":
+        command += ["--http", "127.0.0.1:0"]
+    else:
+        command += ["--ingress", "tcp://127.0.0.1:0", "--http", "none"]
+    # Bounded: a process that accepted the value would run until stopped.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    assert result.returncode != 0, f"{flag}={value} was accepted"
+    assert message in result.stderr, result.stderr
