@@ -28,17 +28,20 @@ public struct HubConnectionStateMachine<Instant: InstantProtocol>: Sendable wher
         var version: Int
         var reader: any HubMessageReader
         var lastReceived: Instant
-        var lastSent: Instant
         var ping: [UInt8]
     }
 
     /// The configuration the connection runs with.
     public let configuration: HubConnectionConfiguration
     private var phase: Phase
+    /// When the server last sent something (kept outside ``phase``: ``messageSent(now:)`` runs for
+    /// every message to every connection and must not copy the connected state).
+    private var lastSent: Instant
 
     /// Starts a connection that has just been accepted at `now`.
     public init(configuration: HubConnectionConfiguration = HubConnectionConfiguration(), now: Instant) {
         self.configuration = configuration
+        self.lastSent = now
         self.phase = .awaitingHandshake(
             HandshakeReader(maxSize: configuration.maxMessageSize),
             deadline: now.advanced(by: configuration.handshakeTimeout)
@@ -73,7 +76,7 @@ public struct HubConnectionStateMachine<Instant: InstantProtocol>: Sendable wher
             return deadline
         case .connected(let connected):
             return min(
-                connected.lastSent.advanced(by: configuration.keepAliveInterval),
+                lastSent.advanced(by: configuration.keepAliveInterval),
                 connected.lastReceived.advanced(by: configuration.clientTimeout)
             )
         case .closed:
@@ -112,10 +115,8 @@ public struct HubConnectionStateMachine<Instant: InstantProtocol>: Sendable wher
     /// The owner wrote something to the client (anything other than the actions' own bytes);
     /// this postpones the next keep-alive ping.
     public mutating func messageSent(now: Instant) {
-        guard case .connected(var connected) = phase else { return }
-        phase = .closed
-        connected.lastSent = max(connected.lastSent, now)
-        phase = .connected(connected)
+        guard case .connected = phase else { return }
+        lastSent = max(lastSent, now)
     }
 
     /// Time passed: sends a keep-alive ping or closes on a timeout when one is due.
@@ -129,7 +130,7 @@ public struct HubConnectionStateMachine<Instant: InstantProtocol>: Sendable wher
                     message: "The client did not complete the handshake within \(Self.describe(configuration.handshakeTimeout))"
                 )
             )
-        case .connected(var connected):
+        case .connected(let connected):
             if now >= connected.lastReceived.advanced(by: configuration.clientTimeout) {
                 let error = HubProtocolError(
                     code: .clientTimeout,
@@ -137,9 +138,8 @@ public struct HubConnectionStateMachine<Instant: InstantProtocol>: Sendable wher
                 )
                 return closeConnected(connected, error: error)
             }
-            guard now >= connected.lastSent.advanced(by: configuration.keepAliveInterval) else { return [] }
-            connected.lastSent = now
-            phase = .connected(connected)
+            guard now >= lastSent.advanced(by: configuration.keepAliveInterval) else { return [] }
+            lastSent = now
             return [.sendPing(connected.ping)]
         case .closed:
             return []
@@ -173,12 +173,12 @@ public struct HubConnectionStateMachine<Instant: InstantProtocol>: Sendable wher
         } catch {
             return failHandshake(error)
         }
+        lastSent = now
         var connected = Connected(
             codec: codec,
             version: request.version,
             reader: codec.makeReader(maxMessageSize: configuration.maxMessageSize),
             lastReceived: now,
-            lastSent: now,
             ping: (try? codec.encode(.ping)) ?? []
         )
         var actions: [Action] = [.sendHandshakeResponse(HandshakeResponse.successBytes)]
