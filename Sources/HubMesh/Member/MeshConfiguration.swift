@@ -98,17 +98,18 @@ public struct MeshConfiguration: Sendable {
     /// The batch sizes ``maxBatchEnvelopes`` may take (the count is a 16-bit field of the batch).
     public static let maxBatchEnvelopesRange = 1...65_535
 
-    /// Why a high-water mark or batch size given on a command line cannot be used, naming the flag;
-    /// nil when both can. A high-water mark of 0 (ZeroMQ: no limit) is refused: it would let a
-    /// stalled peer's pipe grow without bound.
+    /// Why a high-water mark or batch size cannot be used, naming them as `hwmName` and
+    /// `batchName` (a property or a command-line flag); nil when both can. A member refuses to start
+    /// with either (``MeshMember/init(configuration:logger:)``). A high-water mark of 0 (ZeroMQ: no
+    /// limit) is refused: it would let a stalled peer's pipe grow without bound.
     public static func flagProblem(
         highWaterMark: Int32,
         maxBatchEnvelopes: Int,
-        hwmFlag: String = "--mesh-hwm",
-        batchFlag: String = "--mesh-max-batch"
+        hwmFlag hwmName: String = "--mesh-hwm",
+        batchFlag batchName: String = "--mesh-max-batch"
     ) -> String? {
-        if highWaterMark < 1 { return "\(hwmFlag) must be at least 1 (messages per peer)" }
-        if !maxBatchEnvelopesRange.contains(maxBatchEnvelopes) { return "\(batchFlag) must be 1 to 65535 (1: no batching)" }
+        if highWaterMark < 1 { return "\(hwmName) must be at least 1 (messages per peer)" }
+        if !maxBatchEnvelopesRange.contains(maxBatchEnvelopes) { return "\(batchName) must be 1 to 65535 (1: no batching)" }
         return nil
     }
 
@@ -124,6 +125,17 @@ public struct MeshConfiguration: Sendable {
         }
         guard deadAfter > heartbeatInterval else {
             throw HubMeshError(code: .configuration, message: "deadAfter must be longer than heartbeatInterval")
+        }
+        if let problem = Self.flagProblem(
+            highWaterMark: highWaterMark,
+            maxBatchEnvelopes: maxBatchEnvelopes,
+            hwmFlag: "highWaterMark",
+            batchFlag: "maxBatchEnvelopes"
+        ) {
+            throw HubMeshError(code: .configuration, message: problem)
+        }
+        guard maxBatchBytes > 0 else {
+            throw HubMeshError(code: .configuration, message: "maxBatchBytes must be at least 1")
         }
         guard let (prefix, port) = Self.split(endpoint) else {
             throw HubMeshError(code: .configuration, message: "endpoint '\(endpoint)' must look like tcp://127.0.0.1:6000")

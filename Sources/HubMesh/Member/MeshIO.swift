@@ -321,7 +321,7 @@ final class MeshIO: @unchecked Sendable {
         guard let topic = backlog[start].topic else { return start + 1 }
         var end = start + 1
         var bytes = backlog[start].frame.count
-        let limit = min(backlog.count, start + min(configuration.maxBatchEnvelopes, Int(UInt16.max)))
+        let limit = min(backlog.count, start + configuration.maxBatchEnvelopes)  // checked at start: 1...65535
         while end < limit, let next = backlog[end].topic, next == topic {
             bytes += 4 + backlog[end].frame.count
             if bytes > configuration.maxBatchBytes { break }

@@ -6,6 +6,27 @@ import Testing
 /// arrives complete and in publish order, across topics, exactly as without batching.
 @Suite("Batches between real members")
 struct BatchingTests {
+    /// A library user gets the same refusal as the command lines: the member does not start.
+    @Test func aMemberRefusesABatchSizeOrHighWaterMarkItCannotUse() {
+        let refused: [(String, (inout MeshConfiguration) -> Void)] = [
+            ("maxBatchEnvelopes must be 1 to 65535", { $0.maxBatchEnvelopes = 0 }),
+            ("maxBatchEnvelopes must be 1 to 65535", { $0.maxBatchEnvelopes = 65_536 }),
+            ("highWaterMark must be at least 1", { $0.highWaterMark = 0 }),
+            ("maxBatchBytes must be at least 1", { $0.maxBatchBytes = 0 }),
+        ]
+        for (message, configure) in refused {
+            do {
+                _ = try MemberPair.member("bad", configure: configure)
+                Issue.record("started although '\(message)'")
+            } catch let error as HubMeshError {
+                #expect(error.code == .configuration)
+                #expect(error.message.contains(message), "\(error.message)")
+            } catch {
+                Issue.record("unexpected error \(error)")
+            }
+        }
+    }
+
     @Test(arguments: [64, 1])
     func aBurstOverTwoTopicsArrivesCompleteAndInPublishOrder(maxBatchEnvelopes: Int) async throws {
         let publisher = try MemberPair.member("pub") { $0.maxBatchEnvelopes = maxBatchEnvelopes }
