@@ -18,10 +18,6 @@ public struct ConnectionDrainer: Service {
     /// Waits for the graceful shutdown, then drains.
     public func run() async throws {
         try? await gracefulShutdown()
-        server.sessions.closeAll(reason: "The server is shutting down")
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while server.sessions.count > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        _ = await server.sessions.drain(reason: HubServer.shutdownReason, timeout: timeout)
     }
 }

@@ -70,7 +70,12 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
                             throw ChannelError.inappropriateOperationForState
                         }
                         let session = makeSession(channel)
-                        try channel.pipeline.syncOperations.addHandler(HubSocketHandler(session: session, closeGrace: webSocket.closeTimeout))
+                        do {
+                            try channel.pipeline.syncOperations.addHandler(HubSocketHandler(session: session, closeGrace: webSocket.closeTimeout))
+                        } catch {
+                            session.transportClosed()  // ends it: out of the registry, its negotiation released
+                            throw error
+                        }
                         return UpgradeResult.websocket
                     }
                 }

@@ -160,20 +160,13 @@ public final class HubServer: Service, Sendable {
     /// `Close` message here, then at most the close grace, then its TCP connection is closed.
     private func closeRemainingConnections() async {
         guard sessions.count > 0 else { return }
-        sessions.closeAll(reason: "The server is shutting down")
-        let deadline = ContinuousClock.now.advanced(by: configuration.session.closeGrace)
-        while sessions.count > 0, ContinuousClock.now < deadline {
-            do {
-                try await Task.sleep(for: .milliseconds(20))
-            } catch {
-                break  // cancelled: close them now
-            }
-        }
+        guard await sessions.drain(reason: Self.shutdownReason, timeout: configuration.session.closeGrace) > 0 else { return }
         let left = sessions.closeChannels()
-        if left > 0 {
-            logger.info("closed the WebSocket connections that did not close in time", metadata: ["hubmesh.connections": "\(left)"])
-        }
+        logger.info("closed the WebSocket connections that did not close in time", metadata: ["hubmesh.connections": "\(left)"])
     }
+
+    /// The `Close` message's error when the server shuts down (clients may reconnect elsewhere).
+    static let shutdownReason = "The server is shutting down"
 
     /// The health report.
     public func health() -> HealthReport {

@@ -22,6 +22,21 @@ final class SessionRegistry: Sendable {
         }
     }
 
+    /// Closes every session with `reason` (see ``closeAll(reason:)``), then waits until they ended,
+    /// `timeout` passed or the task is cancelled; returns how many are still open.
+    func drain(reason: String, timeout: Duration) async -> Int {
+        closeAll(reason: reason)
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while count > 0, ContinuousClock.now < deadline {
+            do {
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                break  // cancelled
+            }
+        }
+        return count
+    }
+
     /// Closes every session's channel at once (the end of the server); returns how many there were.
     @discardableResult
     func closeChannels() -> Int {

@@ -36,6 +36,7 @@ final class HubSession: Sendable {
         var refusing = false
         /// The transport is gone: once the queue is done, the disconnect runs (once).
         var transportGone = false
+        /// The disconnect ran (or is running): it never runs twice.
         var ended = false
     }
 
@@ -224,12 +225,16 @@ final class HubSession: Sendable {
             state.pending.removeAll()
             state.dispatch.transportGone = true
             state.dispatch.refusing = true
-            state.dispatch.queue.removeAll()
+            if !state.dispatch.queue.isEmpty {
+                logger.debug(
+                    "the client is gone: its waiting invocations are not run", metadata: ["hubmesh.invocations": "\(state.dispatch.queue.count)"])
+                state.dispatch.queue.removeAll()
+            }
             wakeDispatch(&state)
         }
     }
 
-    /// Queues `item` for the hub; false when the connection no longer takes any.
+    /// Queues `item` for the hub, unless the connection no longer takes any (closing or gone).
     private func enqueueDispatch(_ item: DispatchItem, _ state: inout State) {
         guard !state.dispatch.refusing else { return }
         state.dispatch.queue.append(item)

@@ -12,8 +12,8 @@ import NIOWebSocket
 /// The WebSocket control frames are answered here (RFC 6455 §5.5): a ping gets its pong, a close
 /// from the client gets a close back and the TCP connection is closed. When the server closes
 /// (``serverClose(code:reason:)``, after the session's last frames), it sends its close frame and
-/// gives the client `closeGrace` to answer before closing the TCP connection itself. Frames with
-/// reserved bits or opcodes end the connection with a protocol error (1002). Oversized and
+/// gives the client `closeGrace` to answer before closing the TCP connection itself. Unmasked
+/// frames and frames with reserved bits or opcodes end the connection with a protocol error (1002). Oversized and
 /// malformed frames are refused before they get here, by NIO's decoder and
 /// `WebSocketProtocolErrorHandler` (1009 and 1002).
 final class HubSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -39,6 +39,8 @@ final class HubSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // Closed while the upgrade was being decided: no channelInactive will come.
+        if !context.channel.isActive { enterClosed() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -47,6 +49,12 @@ final class HubSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        guard frame.maskKey != nil else {
+            // RFC 6455 §5.1: a server closes the connection on an unmasked frame from a client.
+            session.logger.debug("unmasked WebSocket frame from the client: protocol error")
+            serverClose(code: .protocolError, reason: "Client frames must be masked")
+            return
+        }
         switch frame.opcode {
         case .text, .binary, .continuation:
             guard frame.reservedBits.isEmpty else {
@@ -70,16 +78,22 @@ final class HubSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .closing(let timer) = state { timer?.cancel() }
-        state = .closed
-        session.transportClosed()
+        enterClosed()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         session.logger.debug("WebSocket error; closing the connection", metadata: ["error": "\(error)"])
+        if case .closing(let timer) = state { timer?.cancel() }
         state = .closed
         context.close(promise: nil)
+    }
+
+    /// The TCP connection is gone: the session learns it (once; it is idempotent).
+    private func enterClosed() {
+        if case .closing(let timer) = state { timer?.cancel() }
+        state = .closed
+        session.transportClosed()
     }
 
     /// Sends the server's close frame, then closes the TCP connection at the client's answer or
@@ -103,8 +117,7 @@ final class HubSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch state {
         case .open:
             state = .closed
-            var data = frame.unmaskedData
-            let code = Self.answer(toCloseCode: data.readableBytes == 0 ? nil : data.readWebSocketErrorCode(), empty: frame.data.readableBytes == 0)
+            let code = Self.answer(toClosePayload: frame.unmaskedData)
             var reply = context.channel.allocator.buffer(capacity: 2)
             reply.write(webSocketErrorCode: code)
             let closed = context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)))
@@ -118,11 +131,12 @@ final class HubSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// The code a server answers a client's close with: normal, unless the client's code is not
-    /// one a peer may send (RFC 6455 §7.4).
-    static func answer(toCloseCode code: WebSocketErrorCode?, empty: Bool) -> WebSocketErrorCode {
-        if empty { return .normalClosure }
-        guard let code else { return .protocolError }
+    /// The code a server answers a client's close with: normal, unless the payload is not a close
+    /// code (one byte) or its code is not one a peer may send (RFC 6455 §7.4).
+    static func answer(toClosePayload payload: ByteBuffer) -> WebSocketErrorCode {
+        var payload = payload
+        guard payload.readableBytes > 0 else { return .normalClosure }
+        guard let code = payload.readWebSocketErrorCode() else { return .protocolError }
         if case .unknown(let raw) = code, raw < 3000 || raw > 4999 { return .protocolError }
         return .normalClosure
     }

@@ -40,18 +40,19 @@ class FrameSocket:
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
         assert head.startswith(b"HTTP/1.1 101"), head
 
-    def send_frame(self, opcode: int, payload: bytes, fin: bool = True, rsv: int = 0) -> None:
-        mask = os.urandom(4)
+    def send_frame(self, opcode: int, payload: bytes, fin: bool = True, rsv: int = 0, masked: bool = True) -> None:
+        mask = os.urandom(4) if masked else b""
+        mask_bit = 0x80 if masked else 0
         first = (0x80 if fin else 0) | (rsv << 4) | opcode
         length = len(payload)
         if length < 126:
-            header = struct.pack("!BB", first, 0x80 | length)
+            header = struct.pack("!BB", first, mask_bit | length)
         elif length < 65536:
-            header = struct.pack("!BBH", first, 0x80 | 126, length)
+            header = struct.pack("!BBH", first, mask_bit | 126, length)
         else:
-            header = struct.pack("!BBQ", first, 0x80 | 127, length)
-        masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
+            header = struct.pack("!BBQ", first, mask_bit | 127, length)
+        body = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload)) if masked else payload
+        self.sock.sendall(header + mask + body)
 
     def _read(self, count: int) -> bytes:
         while len(self.buffer) < count:
@@ -145,11 +146,29 @@ def test_a_client_close_is_answered_and_the_connection_ends(mesh, bystander):
     client.close()
 
 
-def test_a_close_with_a_code_no_peer_may_send_is_a_protocol_error(mesh, bystander):
+@pytest.mark.parametrize(
+    ("payload", "answer"),
+    [(b"", 1000), (struct.pack("!H", 4000) + b"app-defined", 1000), (struct.pack("!H", 1005), 1002), (b"\x03", 1002)],
+    ids=["empty", "private-4000", "reserved-1005", "one-byte"],
+)
+def test_a_client_close_is_answered_with_the_right_code(mesh, bystander, payload, answer):
     client = FrameSocket(mesh[0].ws_url("test"))
     client.handshake()
-    client.send_frame(0x8, struct.pack("!H", 1005))
-    assert close_code(client.read_until(0x8)) == 1002
+    client.send_frame(0x8, payload)
+    assert close_code(client.read_until(0x8)) == answer
+    assert client.tcp_closed()
+    client.close()
+
+
+def test_an_unmasked_client_frame_ends_the_connection_with_1002(mesh, bystander):
+    client = FrameSocket(mesh[0].ws_url("test"))
+    client.handshake()
+    message = json.dumps({"type": 1, "invocationId": "1", "target": "Echo", "arguments": ["never run"]}).encode() + RS.encode()
+    client.send_frame(0x1, message, masked=False)
+    payload = client.read_until(0x8)
+    assert close_code(payload) == 1002
+    assert b"masked" in payload[2:]
+    client.send_frame(0x8, struct.pack("!H", 1002))
     assert client.tcp_closed()
     client.close()
 
