@@ -121,6 +121,7 @@ final class Console: Service {
         case .memberDead(let info): return "dead \(info.id)"
         case .memberRevived(let info): return "revived \(info.id)"
         case .memberRestarted(let info): return "restarted \(info.id)"
+        case .memberForgotten(let info): return "forgotten \(info.id)"
         case .gap(let origin, let topic, let range): return "gap \(origin) \(topic) \(range.lowerBound) \(range.upperBound)"
         case .stalled: return "stalled"
         }

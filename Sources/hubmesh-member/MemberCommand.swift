@@ -62,6 +62,9 @@ struct MemberCommand: AsyncParsableCommand {
     @Option(help: "Silence in milliseconds after which a peer is declared dead.")
     var deadAfterMs: Int = 2500
 
+    @Option(help: "Silence in milliseconds after which a dead peer is forgotten and its connections closed (0 = never; seeds never are).")
+    var forgetAfterMs: Int = 60_000
+
     @Option(help: "Envelopes kept for replay to members that missed some (0 turns repair off).")
     var replayCapacity: Int = 200_000
 
@@ -87,6 +90,9 @@ struct MemberCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
+        if forgetAfterMs < 0 || (forgetAfterMs > 0 && forgetAfterMs <= deadAfterMs) {
+            throw ValidationError("--forget-after-ms must be longer than --dead-after-ms (\(deadAfterMs)), or 0 for never")
+        }
         if let problem = MeshConfiguration.flagProblem(highWaterMark: hwm, maxBatchEnvelopes: maxBatch, hwmFlag: "--hwm", batchFlag: "--max-batch") {
             throw ValidationError(problem)
         }
@@ -115,6 +121,7 @@ struct MemberCommand: AsyncParsableCommand {
             repairTimeout: .milliseconds(repairTimeoutMs)
         )
         configuration.highWaterMark = hwm
+        configuration.forgetAfter = forgetAfterMs > 0 ? .milliseconds(forgetAfterMs) : nil
         configuration.maxBatchEnvelopes = maxBatch
         configuration.socketBufferSize = socketBuffer
         let member: MeshMember

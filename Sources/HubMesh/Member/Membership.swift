@@ -13,10 +13,14 @@ public struct PeerStatus: Sendable, Equatable {
 /// Who is in the mesh and who is alive: a pure state machine over an injected clock.
 ///
 /// Every message from a peer counts as a sign of life; a peer silent for longer than `deadAfter` is
-/// declared dead. A peer that speaks again is alive again; one with a new epoch has restarted.
+/// declared dead. A peer that speaks again is alive again; one with a new epoch has restarted. A
+/// dead peer silent for longer than `forgetAfter` is forgotten (its sockets can be closed), unless
+/// it is one of the seeds this member joined through: those stay, so a partition longer than
+/// `forgetAfter` still heals (the seed keeps getting heartbeats, and learns this member back from
+/// the first one that arrives).
 public struct Membership<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
     /// What the member must do after an event.
-    public enum Action: Sendable, Equatable {
+    public enum Action: Sendable, Hashable {
         /// A new peer: connect the SUB and DEALER to it and say hello.
         case connect(MemberInfo)
         /// A known peer restarted; if its endpoints changed, reconnect from `old` to `new`.
@@ -27,6 +31,9 @@ public struct Membership<Instant: InstantProtocol>: Sendable where Instant.Durat
         case declaredDead(MemberInfo)
         /// A peer said goodbye: it is dead at once.
         case departed(MemberInfo)
+        /// A dead peer stayed silent for `forgetAfter`: it is no longer known (close its sockets, drop
+        /// its state). If it comes back, it is a new peer (`connect`).
+        case forgotten(MemberInfo)
     }
 
     struct Peer {
@@ -40,12 +47,18 @@ public struct Membership<Instant: InstantProtocol>: Sendable where Instant.Durat
     public let me: MemberInfo
     /// Silence after which a peer is dead.
     public let deadAfter: Duration
+    /// Silence after which a dead peer is forgotten; nil: never.
+    public let forgetAfter: Duration?
+    /// ROUTER endpoints of peers that are never forgotten (the seeds this member joined through).
+    public let keptEndpoints: Set<String>
     private(set) var peers: [String: Peer] = [:]
 
     /// Creates the state for member `me`.
-    public init(me: MemberInfo, deadAfter: Duration) {
+    public init(me: MemberInfo, deadAfter: Duration, forgetAfter: Duration? = nil, keeping keptEndpoints: Set<String> = []) {
         self.me = me
         self.deadAfter = deadAfter
+        self.forgetAfter = forgetAfter
+        self.keptEndpoints = keptEndpoints
     }
 
     /// A peer described itself (hello, welcome or heartbeat entry) or was heard from.
@@ -91,7 +104,7 @@ public struct Membership<Instant: InstantProtocol>: Sendable where Instant.Durat
         return actions
     }
 
-    /// Time passed: declare silent peers dead.
+    /// Time passed: declare silent peers dead, and forget those dead and silent for `forgetAfter`.
     public mutating func tick(now: Instant) -> [Action] {
         var actions: [Action] = []
         for (id, var peer) in peers where peer.alive && peer.lastHeard.duration(to: now) > deadAfter {
@@ -99,6 +112,12 @@ public struct Membership<Instant: InstantProtocol>: Sendable where Instant.Durat
             peer.deaths += 1
             peers[id] = peer
             actions.append(.declaredDead(peer.info))
+        }
+        guard let forgetAfter else { return actions }
+        for (id, peer) in peers
+        where !peer.alive && peer.lastHeard.duration(to: now) > forgetAfter && !keptEndpoints.contains(peer.info.routerEndpoint) {
+            peers[id] = nil
+            actions.append(.forgotten(peer.info))
         }
         return actions
     }

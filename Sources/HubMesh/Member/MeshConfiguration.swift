@@ -17,6 +17,12 @@ public struct MeshConfiguration: Sendable {
     public var heartbeatInterval: Duration
     /// Silence after which a peer is declared dead. Default 2.5 s.
     public var deadAfter: Duration
+    /// Silence after which a dead peer is forgotten: its SUB connection and DEALER are closed (they
+    /// would otherwise try to reconnect to it forever), and it leaves the member list and `/health`.
+    /// If it comes back it joins again as a new peer. Seeds (``join``) are never forgotten, so a
+    /// partition longer than this still heals. Must be longer than ``deadAfter``; `nil`: never.
+    /// Default 60 s.
+    public var forgetAfter: Duration? = .seconds(60)
     /// How long a group-management request waits for the owner's ack. Default 5 s.
     public var requestTimeout: Duration
     /// How long a subscription barrier waits for each peer. Default 2 s.
@@ -125,6 +131,9 @@ public struct MeshConfiguration: Sendable {
         }
         guard deadAfter > heartbeatInterval else {
             throw HubMeshError(code: .configuration, message: "deadAfter must be longer than heartbeatInterval")
+        }
+        if let forgetAfter, forgetAfter <= deadAfter {
+            throw HubMeshError(code: .configuration, message: "forgetAfter must be longer than deadAfter")
         }
         if let problem = Self.flagProblem(
             highWaterMark: highWaterMark,

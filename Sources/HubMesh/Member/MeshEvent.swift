@@ -10,6 +10,8 @@ public enum MeshEvent: Sendable, Equatable {
     case memberRevived(MemberInfo)
     /// A peer restarted (new epoch).
     case memberRestarted(MemberInfo)
+    /// A dead peer stayed silent for `forgetAfter` and was forgotten (``MeshConfiguration/forgetAfter``).
+    case memberForgotten(MemberInfo)
     /// Messages `range` on `topic` from `origin` were lost: neither received nor repaired.
     case gap(origin: String, topic: String, range: ClosedRange<UInt64>)
     /// This member's PUB socket was blocked by a stalled subscriber; fan-out is lossy for a while.

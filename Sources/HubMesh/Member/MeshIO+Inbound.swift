@@ -85,7 +85,7 @@ extension MeshIO {
         if header.origin != lastHeardOrigin {
             lastHeardOrigin = header.origin
             let now = clock.now
-            heardOnSubscriber[header.origin] = now
+            if peerEndpoints[header.origin] != nil { heardOnSubscriber[header.origin] = now }
             handle(membership.heard(from: header.origin, epoch: header.epoch, now: now))
         }
         switch decoded.message.body {

@@ -43,6 +43,13 @@ extension MeshIO {
                 events.yield(.memberDead(info))
                 failRequests(to: info.id, HubMeshError(code: .memberDead, message: "member \(info.id) died before answering"))
                 for token in barriers.keys { barrierAnswered(token: token, by: info.id) }
+            case .forgotten(let info):
+                forget(info)
+                logger.info(
+                    "dead member forgotten: its connections are closed; it joins again as a new member if it comes back",
+                    metadata: ["hubmesh.member": "\(info.id)", "hubmesh.silence": "\(configuration.forgetAfter.map { "\($0)" } ?? "-")"]
+                )
+                events.yield(.memberForgotten(info))
             }
         }
     }
@@ -55,6 +62,22 @@ extension MeshIO {
             try subscriber.connect(info.publishEndpoint)
         } catch {
             logger.error("could not subscribe to \(info.id) at \(info.publishEndpoint): \(error)")
+        }
+    }
+
+    /// Drops what this member keeps about a forgotten peer: its endpoints, its SUB connection and
+    /// DEALER (unless another known peer has the same endpoint: a new member on the old port), its
+    /// sequence numbers.
+    func forget(_ info: MemberInfo) {
+        peerEndpoints[info.id] = nil
+        heardOnSubscriber[info.id] = nil
+        peersSubscribedToMe.remove(info.id)
+        tracker.forget(origin: info.id)
+        if !peerEndpoints.values.contains(where: { $0.publish == info.publishEndpoint }) {
+            try? subscriber.disconnect(info.publishEndpoint)
+        }
+        if !peerEndpoints.values.contains(where: { $0.router == info.routerEndpoint }) {
+            dealers.removeValue(forKey: info.routerEndpoint)?.close()
         }
     }
 

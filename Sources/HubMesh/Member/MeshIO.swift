@@ -168,7 +168,8 @@ final class MeshIO: @unchecked Sendable {
             publishEndpoint: boundPublish,
             routerEndpoint: boundRouter
         )
-        membership = Membership(me: me, deadAfter: configuration.deadAfter)
+        membership = Membership(
+            me: me, deadAfter: configuration.deadAfter, forgetAfter: configuration.forgetAfter, keeping: Set(configuration.join))
         replay = ReplayBuffer(capacity: configuration.replayCapacity, maxAge: configuration.replayMaxAge)
         unansweredSeeds = Set(configuration.join.filter { $0 != boundRouter })
         let now = clock.now

@@ -13,6 +13,7 @@ struct BatchingTests {
             ("maxBatchEnvelopes must be 1 to 65535", { $0.maxBatchEnvelopes = 65_536 }),
             ("highWaterMark must be at least 1", { $0.highWaterMark = 0 }),
             ("maxBatchBytes must be at least 1", { $0.maxBatchBytes = 0 }),
+            ("forgetAfter must be longer than deadAfter", { $0.forgetAfter = $0.deadAfter }),
         ]
         for (message, configure) in refused {
             do {

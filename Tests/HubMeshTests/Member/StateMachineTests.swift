@@ -43,6 +43,42 @@ struct StateMachineTests {
         #expect(membership.aliveMembers == [Self.me])
     }
 
+    @Test func membershipForgetsPeersDeadForForgetAfterButNeverItsSeeds() {
+        let seed = Self.peer("seed", port: 30)
+        var membership = Membership<TestInstant>(me: Self.me, deadAfter: .seconds(2), forgetAfter: .seconds(10), keeping: [seed.routerEndpoint])
+        let t0 = TestInstant(offset: .zero)
+        for peer in [Self.peer("b"), Self.peer("c", port: 20), seed] { _ = membership.learned(peer, direct: true, now: t0) }
+        #expect(
+            Set(membership.tick(now: t0.advanced(by: .seconds(3)))) == [
+                .declaredDead(Self.peer("b")), .declaredDead(Self.peer("c", port: 20)), .declaredDead(seed),
+            ])
+        #expect(membership.heard(from: "c", epoch: 1, now: t0.advanced(by: .milliseconds(9500))) == [.revived(Self.peer("c", port: 20))])
+        #expect(membership.tick(now: t0.advanced(by: .seconds(10))).isEmpty, "forgotten only after more than forgetAfter")
+        #expect(membership.tick(now: t0.advanced(by: .seconds(11))) == [.forgotten(Self.peer("b"))], "c spoke since, the seed is kept")
+        #expect(membership.state(of: "b") == (false, false))
+        #expect(membership.statuses(now: t0).map(\.info.id) == ["c", "seed"])
+        #expect(membership.tick(now: t0.advanced(by: .milliseconds(11500))).isEmpty, "forgotten is reported once")
+        #expect(membership.heard(from: "b", epoch: 1, now: t0.advanced(by: .seconds(11))).isEmpty, "a forgotten peer must say hello again")
+        #expect(
+            membership.learned(Self.peer("b"), direct: false, now: t0.advanced(by: .seconds(11))) == [.connect(Self.peer("b"))],
+            "and is new when it does")
+        // Peers silent for longer than both are declared dead and forgotten in one tick, dead first.
+        let late = membership.tick(now: t0.advanced(by: .seconds(30)))
+        #expect(late.count == 4)
+        #expect(Set(late.prefix(2)) == [.declaredDead(Self.peer("b")), .declaredDead(Self.peer("c", port: 20))])
+        #expect(Set(late.dropFirst(2)) == [.forgotten(Self.peer("b")), .forgotten(Self.peer("c", port: 20))])
+        #expect(membership.state(of: "seed") == (true, false), "the seed is still known, and still dead")
+    }
+
+    @Test func membershipWithoutForgetAfterKeepsDeadPeers() {
+        var membership = Membership<TestInstant>(me: Self.me, deadAfter: .seconds(2))
+        let t0 = TestInstant(offset: .zero)
+        _ = membership.learned(Self.peer("b"), direct: true, now: t0)
+        #expect(membership.tick(now: t0.advanced(by: .seconds(3))) == [.declaredDead(Self.peer("b"))])
+        #expect(membership.tick(now: t0.advanced(by: .seconds(100_000))).isEmpty)
+        #expect(membership.state(of: "b") == (true, false))
+    }
+
     @Test func sequenceTrackerReportsExactGaps() {
         var tracker = SequenceTracker()
         let topic = Array("chat\0G\0r\0".utf8)
