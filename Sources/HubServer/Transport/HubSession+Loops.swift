@@ -6,14 +6,20 @@ import NIOWebSocket
 extension HubSession {
     /// Runs the queued dispatch items in order, then ends; after the transport is gone, runs the
     /// disconnect (lifetime manager, disconnected hooks) once and calls `onEnd`. Started by the
-    /// session when an item arrives and no dispatch task runs.
+    /// session when an item arrives and no dispatch task runs. The task is cancelled when the
+    /// transport goes (the hub method in progress sees `Task.isCancelled`); the disconnect then runs
+    /// in a task of its own, so the lifetime manager and the hooks are not cancelled.
     func dispatchLoop() async {
         while true {
             switch nextDispatchStep() {
             case .run(let item):
                 await dispatch(item)
             case .disconnect:
-                await finish()
+                if Task.isCancelled {
+                    await Task { await self.finish() }.value
+                } else {
+                    await finish()
+                }
                 onEnd(self)  // the next step is .stop
             case .stop:
                 return

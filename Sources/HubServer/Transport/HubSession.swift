@@ -38,6 +38,13 @@ final class HubSession: Sendable {
         var transportGone = false
         /// The disconnect ran (or is running): it never runs twice.
         var ended = false
+        /// Counts dispatch task starts, so a task's handle is only kept while it is the latest.
+        var generation: UInt64 = 0
+        /// The latest dispatch task: cancelled when the transport goes, so a hub method waiting
+        /// for something sees its caller is gone (the disconnect itself runs uncancelled).
+        var task: Task<Void, Never>?
+        /// The transport went while the latest task was starting (its handle not kept yet).
+        var cancelOnStart = false
     }
 
     struct State: Sendable {
@@ -108,15 +115,27 @@ final class HubSession: Sendable {
     private func mutate<R>(_ body: (inout State) -> R) -> R {
         let (result, flush, start) = state.withLock { state in
             let result = body(&state)
-            let start = state.startDispatch
+            let start = state.startDispatch ? state.dispatch.generation : nil
             state.startDispatch = false
             guard !state.pending.isEmpty, !state.flushScheduled else { return (result, false, start) }
             state.flushScheduled = true
             return (result, true, start)
         }
         if flush { writer?.schedule(self) }
-        if start { Task { await self.dispatchLoop() } }
+        if let generation = start { startDispatchTask(generation) }
         return result
+    }
+
+    /// Starts the dispatch task and keeps its handle (unless a newer one started meanwhile); if the
+    /// transport went while it was starting with work to do, it is cancelled at once, like one that
+    /// was already running. A task started for the disconnect alone is not cancelled.
+    private func startDispatchTask(_ generation: UInt64) {
+        let task = Task { await self.dispatchLoop() }
+        state.withLock { state in
+            guard state.dispatch.generation == generation else { return }
+            state.dispatch.task = task
+            if state.dispatch.cancelOnStart { task.cancel() }
+        }
     }
 
     /// Bytes arrived from the client.
@@ -225,6 +244,10 @@ final class HubSession: Sendable {
             state.pending.removeAll()
             state.dispatch.transportGone = true
             state.dispatch.refusing = true
+            // The hub method in progress (if any) is cancelled: its reply could go nowhere.
+            if state.dispatch.running {
+                if let task = state.dispatch.task { task.cancel() } else { state.dispatch.cancelOnStart = true }
+            }
             if !state.dispatch.queue.isEmpty {
                 logger.debug(
                     "the client is gone: its waiting invocations are not run", metadata: ["hubmesh.invocations": "\(state.dispatch.queue.count)"])
@@ -245,6 +268,9 @@ final class HubSession: Sendable {
         guard dispatching, !state.dispatch.running, !state.dispatch.ended else { return }
         guard !state.dispatch.queue.isEmpty || state.dispatch.transportGone else { return }
         state.dispatch.running = true
+        state.dispatch.generation &+= 1
+        state.dispatch.task = nil
+        state.dispatch.cancelOnStart = false
         state.startDispatch = true
     }
 
@@ -264,6 +290,7 @@ final class HubSession: Sendable {
                 return .disconnect
             }
             state.dispatch.running = false
+            state.dispatch.task = nil
             return .stop
         }
     }

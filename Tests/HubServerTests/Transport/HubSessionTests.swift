@@ -16,10 +16,12 @@ struct HubSessionTests {
         maxPendingInvocations: Int = 256,
         clientTimeout: Duration = .seconds(30),
         dispatching: Bool = false,
-        onEnd: @escaping @Sendable (HubSession) -> Void = { _ in }
+        onEnd: @escaping @Sendable (HubSession) -> Void = { _ in },
+        configure: (inout Hub) -> Void = { _ in }
     ) -> HubSession {
         var hub = Hub("test")
         hub.on("Echo") { (_: HubContext, text: String) in text }
+        configure(&hub)
         let endpoint = HubEndpoint(hub: hub, lifetime: LocalHubLifetimeManager(hub: "test"), detailedErrors: false)
         let accepted = AcceptedConnection(hub: "test", connectionID: "n1.abc", negotiationID: nil, user: HubUser(id: "ann"))
         let configuration = SessionConfiguration(
@@ -116,6 +118,43 @@ struct HubSessionTests {
         try await Task.sleep(for: .milliseconds(50))
         #expect(ended.withLock { $0 } == 1, "the disconnect ran more than once")
         #expect(!session.isDispatching)
+    }
+
+    /// A hub method still waiting when its client goes is cancelled; the disconnect (lifetime
+    /// manager, hooks) runs after it returns, itself not cancelled, once.
+    @Test func aHubMethodInProgressIsCancelledWhenTheClientGoes() async throws {
+        let events = Mutex<[String]>([])
+        let ended = Mutex(0)
+        let session = Self.makeSession(
+            dispatching: true,
+            onEnd: { _ in ended.withLock { $0 += 1 } },
+            configure: { hub in
+                hub.on("Wait") { (_: HubContext) async -> String in
+                    events.withLock { $0.append("waiting") }
+                    do {
+                        try await Task.sleep(for: .seconds(30))
+                        events.withLock { $0.append("slept") }
+                    } catch {
+                        events.withLock { $0.append("cancelled") }
+                    }
+                    return "done"
+                }
+                hub.onDisconnected { _ in
+                    try await Task.sleep(for: .milliseconds(1))  // throws if the disconnect were cancelled
+                    events.withLock { $0.append("disconnected") }
+                }
+            }
+        )
+        session.received(
+            Self.handshake("json") + (try HubProtocols.json.encode(.invocation(InvocationMessage(invocationId: "1", target: "Wait", arguments: [])))))
+        #expect(try await Self.eventually { events.withLock { $0 } == ["waiting"] })
+        let closedAt = ContinuousClock.now
+        session.transportClosed()
+        #expect(try await Self.eventually { ended.withLock { $0 } == 1 })
+        #expect(ContinuousClock.now - closedAt < .seconds(5), "the method was not cancelled: the disconnect waited for it")
+        #expect(events.withLock { $0 } == ["waiting", "cancelled", "disconnected"])
+        #expect(session.endpoint.connectionCount == 0)
+        #expect(try await Self.eventually { !session.isDispatching })
     }
 
     @Test func aClosedTransportDropsWhatWaitsAndEndsOnceWithoutAHandshake() async throws {
