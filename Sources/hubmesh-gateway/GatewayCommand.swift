@@ -80,12 +80,16 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Envelopes of one topic packed into one mesh message at most, under load (1: no batching).")
     var meshMaxBatch: Int = 64
 
+    @Option(help: "Seconds of silence after which a dead mesh peer is forgotten and its connections closed (0: never; seeds never are).")
+    var meshForgetAfter: Int = 60
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         guard maxFrameBytes > 0, maxBatchItems > 0, idempotencySeconds > 0, idempotencyKeys > 0, joinTimeout > 0 else {
             throw ValidationError("limits must be positive")
         }
         if let problem = MeshConfiguration.flagProblem(highWaterMark: meshHwm, maxBatchEnvelopes: meshMaxBatch) { throw ValidationError(problem) }
+        if let problem = MeshConfiguration.forgetAfterProblem(seconds: meshForgetAfter) { throw ValidationError(problem) }
         if let http, http != "none" {
             do { _ = try GatewayConfiguration.HTTP.address(http) } catch { throw ValidationError(error.message) }
         }
@@ -147,6 +151,7 @@ struct GatewayCommand: AsyncParsableCommand {
         )
         configuration.mesh.highWaterMark = meshHwm
         configuration.mesh.maxBatchEnvelopes = meshMaxBatch
+        configuration.mesh.forgetAfter = meshForgetAfter > 0 ? .seconds(meshForgetAfter) : nil
         return configuration
     }
 

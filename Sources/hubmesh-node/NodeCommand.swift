@@ -76,6 +76,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Envelopes of one topic packed into one mesh message at most, under load (1: no batching).")
     var meshMaxBatch: Int = 64
 
+    @Option(help: "Seconds of silence after which a dead mesh peer is forgotten and its connections closed (0: never; seeds never are).")
+    var meshForgetAfter: Int = 60
+
     func run() async throws {
         var configuration = try makeConfiguration()
         do {
@@ -91,6 +94,7 @@ struct NodeCommand: AsyncParsableCommand {
             throw ValidationError("timeouts and sizes must be positive")
         }
         if let problem = MeshConfiguration.flagProblem(highWaterMark: meshHwm, maxBatchEnvelopes: meshMaxBatch) { throw ValidationError(problem) }
+        if let problem = MeshConfiguration.forgetAfterProblem(seconds: meshForgetAfter) { throw ValidationError(problem) }
         var key: AuthConfiguration.Key?
         if let secret = jwtSecret ?? ProcessInfo.processInfo.environment["HUBMESH_JWT_SECRET"], !secret.isEmpty {
             key = .secret(secret)
@@ -126,6 +130,7 @@ struct NodeCommand: AsyncParsableCommand {
         )
         configuration.meshHighWaterMark = meshHwm
         configuration.meshMaxBatch = meshMaxBatch
+        configuration.meshForgetAfter = meshForgetAfter > 0 ? .seconds(meshForgetAfter) : nil
         return configuration
     }
 }

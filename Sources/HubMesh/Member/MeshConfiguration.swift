@@ -69,7 +69,7 @@ public struct MeshConfiguration: Sendable {
         publishEndpoint: String? = nil,
         join: [String] = [],
         heartbeatInterval: Duration = .milliseconds(500),
-        deadAfter: Duration = .milliseconds(2500),
+        deadAfter: Duration = defaultDeadAfter,
         requestTimeout: Duration = .seconds(5),
         barrierTimeout: Duration = .seconds(2),
         publishQueueLimit: Int = 8192,
@@ -118,6 +118,16 @@ public struct MeshConfiguration: Sendable {
         if !maxBatchEnvelopesRange.contains(maxBatchEnvelopes) { return "\(batchName) must be 1 to 65535 (1: no batching)" }
         return nil
     }
+
+    /// Why a forget-after value in seconds (a command-line flag named `flag`; 0: never) cannot be
+    /// used with the default ``deadAfter``; nil when it can.
+    public static func forgetAfterProblem(seconds: Int, flag: String = "--mesh-forget-after") -> String? {
+        guard seconds < 0 || (seconds > 0 && Duration.seconds(seconds) <= defaultDeadAfter) else { return nil }
+        return "\(flag) must be 0 (never) or more seconds than the \(defaultDeadAfter) after which a silent member is declared dead"
+    }
+
+    /// The default ``deadAfter``.
+    public static let defaultDeadAfter: Duration = .milliseconds(2500)
 
     static func randomMemberID() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)

@@ -72,6 +72,7 @@ public final class MeshMember: Service, Sendable {
             metadata: [
                 "hubmesh.endpoint": "\(info.routerEndpoint)", "hubmesh.publish": "\(info.publishEndpoint)", "hubmesh.join": "\(configuration.join)",
                 "hubmesh.hwm": "\(configuration.highWaterMark)", "hubmesh.batch.max": "\(configuration.maxBatchEnvelopes)",
+                "hubmesh.forget_after": "\(configuration.forgetAfter.map { "\($0)" } ?? "never")",
             ]
         )
         let io = self.io

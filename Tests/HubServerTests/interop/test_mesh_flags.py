@@ -18,15 +18,17 @@ def starting_line(log: Path) -> str:
 
 
 def test_node_and_gateway_use_the_mesh_flags_they_are_given(node_factory, tmp_path):
-    node = node_factory("flags1", "--test-hub", "--mesh-hwm", "500", "--mesh-max-batch", "1")
+    node = node_factory("flags1", "--test-hub", "--mesh-hwm", "500", "--mesh-max-batch", "1", "--mesh-forget-after", "0")
     node_log = tmp_path / "flags1.log"
     assert wait_until(lambda: "hubmesh.hwm=500" in starting_line(node_log)), node_log.read_text()
     assert "hubmesh.batch.max=1" in starting_line(node_log)
+    assert "hubmesh.forget_after=never" in starting_line(node_log)
     gateway_log = tmp_path / "gateway.log"
-    gateway = Gateway(node.mesh, gateway_log, "--mesh-hwm", "2000", "--mesh-max-batch", "16")
+    gateway = Gateway(node.mesh, gateway_log, "--mesh-hwm", "2000", "--mesh-max-batch", "16", "--mesh-forget-after", "600")
     try:
         assert wait_until(lambda: "hubmesh.hwm=2000" in starting_line(gateway_log)), gateway_log.read_text()
         assert "hubmesh.batch.max=16" in starting_line(gateway_log)
+        assert "hubmesh.forget_after=600.0 seconds" in starting_line(gateway_log)
     finally:
         gateway.stop()
 
@@ -36,6 +38,7 @@ def test_the_defaults_are_logged(node_factory, tmp_path):
     log = tmp_path / "flags2.log"
     assert wait_until(lambda: "hubmesh.hwm=10000" in starting_line(log)), log.read_text()
     assert "hubmesh.batch.max=64" in starting_line(log)
+    assert "hubmesh.forget_after=60.0 seconds" in starting_line(log)
 
 
 @pytest.mark.parametrize("binary", ["node", "gateway"])
@@ -47,6 +50,8 @@ def test_the_defaults_are_logged(node_factory, tmp_path):
         ("--mesh-hwm", "0", "--mesh-hwm must be at least 1"),
         ("--mesh-hwm", "-5", "--mesh-hwm must be at least 1"),
         ("--mesh-hwm", "many", "--mesh-hwm"),
+        ("--mesh-forget-after", "-1", "--mesh-forget-after must be 0 (never) or more seconds than"),
+        ("--mesh-forget-after", "2", "--mesh-forget-after must be 0 (never) or more seconds than"),
     ],
 )
 def test_bad_mesh_flags_are_refused_at_start(binary, flag, value, message):
