@@ -50,7 +50,7 @@ count() {  # prints "passed failed skipped" parsed from a runner's output
 }
 
 lint() {
-    swift format lint --strict -r Sources Tests Benchmarks/Sources Benchmarks/decode-loop Fuzz || return 1
+    swift format lint --strict -r Sources Tests Benchmarks/Sources Benchmarks/Tests Benchmarks/decode-loop Fuzz || return 1
     (cd Bindings/python && ../../.venv/bin/ruff check . && ../../.venv/bin/ruff format --check . && ../../.venv/bin/mypy) || return 1
     (cd Tests/HubServerTests/interop && ../../../.venv/bin/ruff check . && ../../../.venv/bin/ruff format --check .) || return 1
     local unformatted; unformatted=$(gofmt -l Bindings/go Examples/go Tests/HubServerTests/interop/gopublish)
