@@ -90,7 +90,7 @@ go_tests() {
         && (cd Examples/go && go test -count=1 -v ./...)
 }
 
-step setup scripts/setup.sh
+step setup scripts/setup.sh --tests
 step build build
 if [[ " ${failed_steps[*]} " == *" setup "* || " ${failed_steps[*]} " == *" build "* ]]; then
     echo "setup or build failed: skipping the test steps"

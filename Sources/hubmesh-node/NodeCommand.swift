@@ -46,6 +46,12 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("static"), help: "Serve the files of this folder at / (for example Examples/chat).")
     var staticDirectory: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Let browser clients on pages of this origin negotiate (CORS), e.g. https://app.example.com; repeatable; * allows any.",
+            valueName: "origin"))
+    var corsOrigin: [String] = []
+
     @Flag(help: "Add the example chat hub methods (JoinRoom, LeaveRoom, SendMessage) to the hub 'chat'.")
     var chat = false
 
@@ -95,6 +101,7 @@ struct NodeCommand: AsyncParsableCommand {
         }
         if let problem = MeshConfiguration.flagProblem(highWaterMark: meshHwm, maxBatchEnvelopes: meshMaxBatch) { throw ValidationError(problem) }
         if let problem = MeshConfiguration.forgetAfterProblem(seconds: meshForgetAfter) { throw ValidationError(problem) }
+        if let problem = corsOrigin.lazy.compactMap(HubServerConfiguration.corsOriginProblem).first { throw ValidationError(problem) }
         var key: AuthConfiguration.Key?
         if let secret = jwtSecret ?? ProcessInfo.processInfo.environment["HUBMESH_JWT_SECRET"], !secret.isEmpty {
             key = .secret(secret)
@@ -131,6 +138,7 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.meshHighWaterMark = meshHwm
         configuration.meshMaxBatch = meshMaxBatch
         configuration.meshForgetAfter = meshForgetAfter > 0 ? .seconds(meshForgetAfter) : nil
+        configuration.corsOrigins = corsOrigin
         return configuration
     }
 }

@@ -35,16 +35,18 @@ public enum HubNode {
         }
         let (listening, listeningContinuation) = AsyncStream<HubServer.Listening>.makeStream()
         let hubs = configuration.makeHubs()
+        var serverConfiguration = HubServerConfiguration(
+            host: host,
+            port: port,
+            session: configuration.session,
+            auth: configuration.auth,
+            staticDirectory: configuration.staticDirectory,
+            detailedErrors: configuration.detailedErrors,
+            metrics: configuration.metrics
+        )
+        serverConfiguration.corsOrigins = configuration.corsOrigins
         let server = try await HubServer(
-            configuration: HubServerConfiguration(
-                host: host,
-                port: port,
-                session: configuration.session,
-                auth: configuration.auth,
-                staticDirectory: configuration.staticDirectory,
-                detailedErrors: configuration.detailedErrors,
-                metrics: configuration.metrics
-            ),
+            configuration: serverConfiguration,
             hubs: hubs,
             backplane: .mesh(member),
             logger: logger

@@ -36,6 +36,8 @@ public struct NodeConfiguration: Sendable {
     public var detailedErrors: Bool
     /// The registry served at `/metrics`, if any (see ``HubServerConfiguration/metrics``).
     public var metrics: PrometheusCollectorRegistry?
+    /// Origins whose browser clients may negotiate (``HubServerConfiguration/corsOrigins``). Default: none.
+    public var corsOrigins: [String] = []
 
     /// Creates a configuration; see each property for its default.
     public init(

@@ -19,6 +19,9 @@ extension HubServer {
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        if !configuration.corsOrigins.isEmpty {
+            router.middlewares.add(HubCORSMiddleware(origins: configuration.corsOrigins))
+        }
         if let directory = configuration.staticDirectory {
             router.middlewares.add(FileMiddleware(directory, searchForIndexHtml: true, logger: logger))
         }

@@ -51,6 +51,9 @@ public final class HubServer: Service, Sendable {
         onListening: @escaping @Sendable (Listening) async -> Void = { _ in }
     ) async throws(HubServerError) {
         guard !hubs.isEmpty else { throw HubServerError(code: .configuration, message: "a hub server needs at least one hub") }
+        if let problem = configuration.corsOrigins.lazy.compactMap(HubServerConfiguration.corsOriginProblem).first {
+            throw HubServerError(code: .configuration, message: problem)
+        }
         var merged: [String: Hub] = [:]
         for hub in hubs {
             guard !hub.name.isEmpty, !hub.name.contains("/"), !hub.name.utf8.contains(0) else {

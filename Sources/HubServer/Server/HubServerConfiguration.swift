@@ -26,6 +26,10 @@ public struct HubServerConfiguration: Sendable {
     /// go through swift-metrics: bootstrap `MetricsSystem` with a `PrometheusMetricsFactory` on
     /// this registry for them to appear. Default nil: no `/metrics` route.
     public var metrics: PrometheusCollectorRegistry?
+    /// Origins of web pages whose browser clients may negotiate (CORS), like
+    /// `https://app.example.com`; `*` allows any. Default: none, so browsers only connect from
+    /// pages of this server's own origin (``staticDirectory``). See ``corsOriginProblem(_:)``.
+    public var corsOrigins: [String] = []
 
     /// Creates a configuration; see each property for its default.
     public init(

@@ -1,0 +1,73 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Cross-origin access for browser clients served from another origin.
+///
+/// A browser's SignalR client starts with `POST /hubs/{hub}/negotiate`, a cross-origin `fetch` with
+/// the headers `X-Requested-With` and `X-SignalR-User-Agent` and credentials: the browser first
+/// sends a preflight `OPTIONS`, and reads the answer only if the server allows its origin. For the
+/// origins in ``origins`` (or any, with `*`) this middleware answers preflights and adds the CORS
+/// headers through Hummingbird's `CORSMiddleware`: the request's own origin is echoed (with
+/// credentials a literal `*` is not allowed), `Vary: Origin`, methods `GET, POST, OPTIONS`, the
+/// SignalR client's headers, a preflight cache of 10 minutes. Requests from other origins pass on
+/// without CORS headers, so browsers refuse them. WebSockets are not subject to CORS: browsers
+/// open them from any page (authenticate with tokens, not cookies).
+struct HubCORSMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The headers the SignalR JavaScript client sends besides the usual ones.
+    static var allowedHeaders: [HTTPField.Name] {
+        [.accept, .authorization, .contentType, .origin, HTTPField.Name("X-Requested-With")!, HTTPField.Name("X-SignalR-User-Agent")!]
+    }
+
+    let origins: Set<String>
+    let anyOrigin: Bool
+    let cors: CORSMiddleware<Context>
+
+    init(origins: [String]) {
+        anyOrigin = origins.contains("*")
+        self.origins = Set(origins.map(HubServerConfiguration.normalizedOrigin))
+        cors = CORSMiddleware(
+            allowOrigin: .originBased,
+            allowHeaders: Self.allowedHeaders,
+            allowMethods: [.get, .post, .options],
+            allowCredentials: true,
+            maxAge: .seconds(600)
+        )
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let origin = request.headers[.origin], anyOrigin || origins.contains(HubServerConfiguration.normalizedOrigin(origin)) else {
+            return try await next(request, context)
+        }
+        return try await cors.handle(request, context: context, next: next)
+    }
+}
+
+extension HubServerConfiguration {
+    /// Why `origin` cannot be a CORS origin (``corsOrigins``); nil when it can. An origin is
+    /// `http://` or `https://`, a host and an optional port, with no path: what a browser sends in
+    /// its `Origin` header. `*` allows every origin.
+    public static func corsOriginProblem(_ origin: String) -> String? {
+        if origin == "*" { return nil }
+        let lowered = normalizedOrigin(origin)
+        guard let scheme = ["http://", "https://"].first(where: { lowered.hasPrefix($0) }) else {
+            return "CORS origin '\(origin)' must start with http:// or https:// (or be * for any origin)"
+        }
+        let authority = lowered.dropFirst(scheme.count)
+        let hostAndPort = authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let host = hostAndPort.first, !host.isEmpty,
+            !authority.contains(where: { "/?#@ ".contains($0) }),
+            hostAndPort.count == 1 || (UInt16(hostAndPort[1]) ?? 0) > 0
+        else {
+            return "CORS origin '\(origin)' must be scheme://host or scheme://host:port, with no path (for example https://app.example.com)"
+        }
+        return nil
+    }
+
+    /// An origin as compared: lowercase, without a trailing `/`.
+    static func normalizedOrigin(_ origin: String) -> String {
+        var lowered = origin.lowercased()
+        if lowered.hasSuffix("/") { lowered.removeLast() }
+        return lowered
+    }
+}
