@@ -52,6 +52,10 @@ public struct Membership<Instant: InstantProtocol>: Sendable where Instant.Durat
     /// ROUTER endpoints of peers that are never forgotten (the seeds this member joined through).
     public let keptEndpoints: Set<String>
     private(set) var peers: [String: Peer] = [:]
+    /// Peers forgotten lately, with the epoch they had and when: gossip about them in that epoch (from
+    /// a member that has not noticed yet) is ignored for another `forgetAfter`, so it cannot bring
+    /// them back as alive. The peer itself always can (a direct message).
+    private(set) var forgotten: [String: (epoch: UInt64, at: Instant)] = [:]
 
     /// Creates the state for member `me`.
     public init(me: MemberInfo, deadAfter: Duration, forgetAfter: Duration? = nil, keeping keptEndpoints: Set<String> = []) {
@@ -65,6 +69,10 @@ public struct Membership<Instant: InstantProtocol>: Sendable where Instant.Durat
     /// - Parameter direct: the message came from the peer itself (a sign of life), not from gossip.
     public mutating func learned(_ info: MemberInfo, direct: Bool, now: Instant) -> [Action] {
         guard info.id != me.id else { return [] }
+        if let tombstone = forgotten[info.id] {
+            if !direct && info.epoch <= tombstone.epoch { return [] }
+            forgotten[info.id] = nil
+        }
         guard var peer = peers[info.id] else {
             // Gossip about a peer never heard from directly still starts its clock now; if it never
             // speaks it is declared dead after `deadAfter`.
@@ -117,7 +125,11 @@ public struct Membership<Instant: InstantProtocol>: Sendable where Instant.Durat
         for (id, peer) in peers
         where !peer.alive && peer.lastHeard.duration(to: now) > forgetAfter && !keptEndpoints.contains(peer.info.routerEndpoint) {
             peers[id] = nil
+            forgotten[id] = (peer.info.epoch, now)
             actions.append(.forgotten(peer.info))
+        }
+        for (id, tombstone) in forgotten where tombstone.at.duration(to: now) > forgetAfter {
+            forgotten[id] = nil
         }
         return actions
     }

@@ -60,14 +60,40 @@ struct StateMachineTests {
         #expect(membership.tick(now: t0.advanced(by: .milliseconds(11500))).isEmpty, "forgotten is reported once")
         #expect(membership.heard(from: "b", epoch: 1, now: t0.advanced(by: .seconds(11))).isEmpty, "a forgotten peer must say hello again")
         #expect(
-            membership.learned(Self.peer("b"), direct: false, now: t0.advanced(by: .seconds(11))) == [.connect(Self.peer("b"))],
-            "and is new when it does")
+            membership.learned(Self.peer("b"), direct: true, now: t0.advanced(by: .seconds(11))) == [.connect(Self.peer("b"))],
+            "and is a new peer when it does")
         // Peers silent for longer than both are declared dead and forgotten in one tick, dead first.
         let late = membership.tick(now: t0.advanced(by: .seconds(30)))
         #expect(late.count == 4)
         #expect(Set(late.prefix(2)) == [.declaredDead(Self.peer("b")), .declaredDead(Self.peer("c", port: 20))])
         #expect(Set(late.dropFirst(2)) == [.forgotten(Self.peer("b")), .forgotten(Self.peer("c", port: 20))])
         #expect(membership.state(of: "seed") == (true, false), "the seed is still known, and still dead")
+    }
+
+    @Test func staleGossipDoesNotBringAForgottenPeerBack() {
+        var membership = Membership<TestInstant>(me: Self.me, deadAfter: .seconds(2), forgetAfter: .seconds(10))
+        let t0 = TestInstant(offset: .zero)
+        _ = membership.learned(Self.peer("b"), direct: true, now: t0)
+        _ = membership.tick(now: t0.advanced(by: .seconds(3)))
+        #expect(membership.tick(now: t0.advanced(by: .seconds(11))) == [.forgotten(Self.peer("b"))])
+        // A member that still believes b alive gossips it: ignored, b stays forgotten.
+        #expect(membership.learned(Self.peer("b"), direct: false, now: t0.advanced(by: .seconds(12))).isEmpty)
+        #expect(membership.state(of: "b") == (false, false))
+        // Gossip of a newer run, or b itself, is news.
+        #expect(
+            membership.learned(Self.peer("b", epoch: 2), direct: false, now: t0.advanced(by: .seconds(13))) == [.connect(Self.peer("b", epoch: 2))])
+        var again = Membership<TestInstant>(me: Self.me, deadAfter: .seconds(2), forgetAfter: .seconds(10))
+        _ = again.learned(Self.peer("b"), direct: true, now: t0)
+        _ = again.tick(now: t0.advanced(by: .seconds(3)))
+        _ = again.tick(now: t0.advanced(by: .seconds(11)))
+        #expect(again.learned(Self.peer("b"), direct: true, now: t0.advanced(by: .seconds(12))) == [.connect(Self.peer("b"))])
+        // The tombstone lasts another forgetAfter; then gossip is news again.
+        var late = Membership<TestInstant>(me: Self.me, deadAfter: .seconds(2), forgetAfter: .seconds(10))
+        _ = late.learned(Self.peer("b"), direct: true, now: t0)
+        _ = late.tick(now: t0.advanced(by: .seconds(3)))
+        _ = late.tick(now: t0.advanced(by: .seconds(11)))
+        _ = late.tick(now: t0.advanced(by: .seconds(22)))
+        #expect(late.learned(Self.peer("b"), direct: false, now: t0.advanced(by: .seconds(22))) == [.connect(Self.peer("b"))])
     }
 
     @Test func membershipWithoutForgetAfterKeepsDeadPeers() {
