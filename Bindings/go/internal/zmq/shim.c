@@ -122,7 +122,13 @@ int hm_send_parts(hm_socket *h, int n, long timeout_ms) {
 		uint32_t len = hm_get_len(p);
 		p += 4;
 		int flags = ZMQ_DONTWAIT | (i + 1 < n ? ZMQ_SNDMORE : 0);
-		if (zmq_send(h->sock, p, len, flags) < 0) {
+		int rc;
+		// Once the first part went out, a signal (EINTR) must not end the call: the caller
+		// would send the whole message again after a part of it.
+		do {
+			rc = zmq_send(h->sock, p, len, flags);
+		} while (rc < 0 && i > 0 && zmq_errno() == EINTR);
+		if (rc < 0) {
 			int err = zmq_errno();
 			// Only the first part can meet a full queue: the rest of a
 			// message is always accepted once its first part was.
@@ -144,7 +150,13 @@ int hm_recv_parts(hm_socket *h, long timeout_ms) {
 	for (;;) {
 		zmq_msg_t msg;
 		zmq_msg_init(&msg);
-		if (zmq_msg_recv(&msg, h->sock, ZMQ_DONTWAIT) < 0) {
+		int rc;
+		// The rest of a message is there once its first part was received, but a signal (EINTR)
+		// can still interrupt the call: retry, or the caller would take the rest as a new message.
+		do {
+			rc = zmq_msg_recv(&msg, h->sock, ZMQ_DONTWAIT);
+		} while (rc < 0 && parts > 0 && zmq_errno() == EINTR);
+		if (rc < 0) {
 			int err = zmq_errno();
 			if (parts == 0 && err == EAGAIN && timeout_ms != 0) {
 				err = hm_wait(h, ZMQ_POLLIN, timeout_ms);

@@ -299,3 +299,55 @@ func TestSendEachStopsAtFullQueue(t *testing.T) {
 		t.Fatalf("SendEach with no peer: %d, %v", n, err)
 	}
 }
+
+// Signals interrupt libzmq calls (EINTR): the Go runtime's own preemption signal, SIGURG, among
+// them. A multipart message must still arrive whole, never split in two, whichever part of the
+// send or the receive the signal hits. SIGURG is sent to the process without pause meanwhile.
+func TestMultipartMessagesStayWholeUnderSignals(t *testing.T) {
+	router, dealer := pair(t)
+	stop := make(chan struct{})
+	signals := make(chan int)
+	go func() {
+		sent := 0
+		defer func() { signals <- sent }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = syscall.Kill(syscall.Getpid(), syscall.SIGURG)
+				sent++
+			}
+		}
+	}()
+	const n = 100_000
+	parts := [][]byte{[]byte("first"), bytes.Repeat([]byte("m"), 300), []byte("last")}
+	sendErr := make(chan error, 1)
+	go func() {
+		for i := 0; i < n; i++ {
+			if err := dealer.SendMessage(parts, deadline(), nil); err != nil {
+				sendErr <- err
+				return
+			}
+		}
+		sendErr <- nil
+	}()
+	var buf []byte
+	limit := time.Now().Add(60 * time.Second)
+	for i := 0; i < n; i++ {
+		var frames [][]byte
+		var err error
+		frames, buf, err = router.RecvMessage(buf, limit, nil)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if len(frames) != 4 || string(frames[1]) != "first" || len(frames[2]) != 300 || string(frames[3]) != "last" {
+			t.Fatalf("message %d arrived as %d frames, not whole", i, len(frames))
+		}
+	}
+	close(stop)
+	if err := <-sendErr; err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d messages whole while %d signals were sent", n, <-signals)
+}
