@@ -133,9 +133,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "BenchSupport",
+            dependencies: ["HubProtocol"],
+            path: "Benchmarks/Sources/BenchSupport",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "hubmesh-bench",
             dependencies: [
+                "BenchSupport",
                 "HubMesh",
                 "HubProtocol",
                 "ZeroMQ",
@@ -156,6 +163,6 @@ let package = Package(
         .testTarget(name: "HubMeshTests", dependencies: ["HubMesh", "ZeroMQ", "hubmesh-member", "hubmesh-gateway"]),
         .testTarget(name: "HubServerTests", dependencies: ["HubServer", "hubmesh-node"], exclude: ["interop"]),
         .testTarget(name: "HubGatewayTests", dependencies: ["HubGateway", "hubmesh-gateway", "HubMesh", "HubProtocol", "ZeroMQ"]),
-        .testTarget(name: "BenchTests", dependencies: ["hubmesh-bench", "HubProtocol"], path: "Benchmarks/Tests/BenchTests"),
+        .testTarget(name: "BenchTests", dependencies: ["BenchSupport", "HubProtocol"], path: "Benchmarks/Tests/BenchTests"),
     ]
 )

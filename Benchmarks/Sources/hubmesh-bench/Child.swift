@@ -124,11 +124,6 @@ final class Children: @unchecked Sendable {
     }
 }
 
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Resident set size of a process in KiB, from /proc.
 func residentKiB(pid: Int32) -> Int? {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }

@@ -1,7 +1,6 @@
+import BenchSupport
 import HubProtocol
 import Testing
-
-@testable import hubmesh_bench
 
 /// The load client's protocol side: what it sends, and what it counts as a delivery. The fan-out
 /// rows' "lost" column is only as good as this.

@@ -8,8 +8,8 @@ import HubProtocol
 /// delivery with the publish time and sequence number read from its first argument
 /// (`"<monotonic ns>:<seq>:filler"`). Both engines of `ws-clients` drive it: append each frame's
 /// payload, then call ``next()`` until it returns nil.
-struct SignalRLoadSession {
-    enum Event: Equatable {
+public struct SignalRLoadSession: Sendable {
+    public enum Event: Equatable, Sendable {
         /// Write this text message.
         case send(String)
         /// The connection has joined its group (idle: has hand-shaken).
@@ -21,19 +21,19 @@ struct SignalRLoadSession {
     }
 
     /// The JSON protocol handshake request, with its record separator.
-    static let handshake = #"{"protocol":"json","version":1}"# + "\u{1E}"
+    public static let handshake = #"{"protocol":"json","version":1}"# + "\u{1E}"
 
-    let group: String
-    let joinMethod: String
-    let method: String
-    let idle: Bool
+    public let group: String
+    public let joinMethod: String
+    public let method: String
+    public let idle: Bool
     /// Whether the connection has joined (idle: hand-shaken).
-    private(set) var joined = false
+    public private(set) var joined = false
     private var handshakeDone = false
     private var pending: [UInt8] = []
     private var reader = JSONMessageReader(maxMessageSize: 1 << 20)
 
-    init(group: String, joinMethod: String, method: String, idle: Bool) {
+    public init(group: String, joinMethod: String, method: String, idle: Bool) {
         self.group = group
         self.joinMethod = joinMethod
         self.method = method
@@ -41,7 +41,7 @@ struct SignalRLoadSession {
     }
 
     /// Adds the payload of a received frame.
-    mutating func append(_ bytes: some Collection<UInt8>) {
+    public mutating func append(_ bytes: some Collection<UInt8>) {
         if handshakeDone {
             reader.append(bytes)
         } else {
@@ -51,7 +51,7 @@ struct SignalRLoadSession {
 
     /// The next event, or nil when more bytes are needed.
     /// - Throws: when the handshake or the join is refused, or on a malformed message.
-    mutating func next() throws -> Event? {
+    public mutating func next() throws -> Event? {
         if !handshakeDone {
             guard let separator = pending.firstIndex(of: JSONHubProtocol.recordSeparator) else { return nil }
             let answer = String(decoding: pending[..<separator], as: UTF8.self)
@@ -86,7 +86,7 @@ struct SignalRLoadSession {
     }
 
     /// The publish time and sequence number at the start of a bench argument, zeros if absent.
-    static func stamp(_ text: String) -> (sentNanos: UInt64, sequence: UInt64) {
+    public static func stamp(_ text: String) -> (sentNanos: UInt64, sequence: UInt64) {
         let parts = text.utf8.split(separator: UInt8(ascii: ":"), maxSplits: 2)
         guard parts.count >= 2 else { return (0, 0) }
         return (UInt64(Substring(parts[0])) ?? 0, UInt64(Substring(parts[1])) ?? 0)
