@@ -126,13 +126,14 @@ final class HubSession: Sendable {
         return result
     }
 
-    /// Starts the dispatch task and keeps its handle (unless a newer one started meanwhile); if the
-    /// transport went while it was starting with work to do, it is cancelled at once, like one that
-    /// was already running. A task started for the disconnect alone is not cancelled.
+    /// Starts the dispatch task and keeps its handle while it runs (not if it already finished, or a
+    /// newer one started: an idle connection keeps no task); if the transport went while it was
+    /// starting with work to do, it is cancelled at once, like one that was already running. A task
+    /// started for the disconnect alone is not cancelled.
     private func startDispatchTask(_ generation: UInt64) {
         let task = Task { await self.dispatchLoop() }
         state.withLock { state in
-            guard state.dispatch.generation == generation else { return }
+            guard state.dispatch.generation == generation, state.dispatch.running else { return }
             state.dispatch.task = task
             if state.dispatch.cancelOnStart { task.cancel() }
         }
@@ -305,6 +306,9 @@ final class HubSession: Sendable {
 
     /// A dispatch task is running: false for an idle connection.
     var isDispatching: Bool { state.withLock { $0.dispatch.running } }
+
+    /// A dispatch task's handle is kept: false for an idle connection.
+    var keepsDispatchTask: Bool { state.withLock { $0.dispatch.task != nil } }
 
     /// Tests: the items queued for the hub (the session was made with `dispatching: false`).
     func takeDispatch() -> [DispatchItem] {

@@ -108,6 +108,7 @@ struct HubSessionTests {
         )
         #expect(completions == (0..<20).map { "\($0)" })
         #expect(try await Self.eventually { !session.isDispatching }, "the dispatch task outlived its work")
+        #expect(!session.keepsDispatchTask, "an idle connection keeps no task")
         #expect(session.endpoint.connectionCount == 1)
         #expect(ended.withLock { $0 } == 0)
 
@@ -155,6 +156,7 @@ struct HubSessionTests {
         #expect(events.withLock { $0 } == ["waiting", "cancelled", "disconnected"])
         #expect(session.endpoint.connectionCount == 0)
         #expect(try await Self.eventually { !session.isDispatching })
+        #expect(!session.keepsDispatchTask)
     }
 
     @Test func aClosedTransportDropsWhatWaitsAndEndsOnceWithoutAHandshake() async throws {
