@@ -204,7 +204,7 @@ struct LiveOperationsTests {
         defer { second.stop() }
         #expect(try await second.waitForExit(timeout: .seconds(20)) != 0)
         #expect(second.errors.contains { $0.contains("cannot listen for HTTP on \(taken)") }, "\(second.errors)")
-        #expect(!second.output.contains { $0.contains("ready") })
+        #expect(!second.output.contains { $0.contains("ready") }, "stdout \(second.output), stderr \(second.errors)")
 
         let bad = try GatewayProcess(["--http", "localhost"])
         #expect(try await bad.waitForExit(timeout: .seconds(20)) != 0)
