@@ -66,24 +66,25 @@ extension MeshIO {
     }
 
     /// Drops what this member keeps about a forgotten peer: its endpoints, its SUB connection and
-    /// DEALER (unless another known peer has the same endpoint: a new member on the old port), its
-    /// sequence numbers.
+    /// DEALER, its sequence numbers.
     func forget(_ info: MemberInfo) {
+        disconnect(from: info)
         peerEndpoints[info.id] = nil
         heardOnSubscriber[info.id] = nil
         peersSubscribedToMe.remove(info.id)
         tracker.forget(origin: info.id)
-        if !peerEndpoints.values.contains(where: { $0.publish == info.publishEndpoint }) {
-            try? subscriber.disconnect(info.publishEndpoint)
-        }
-        if !peerEndpoints.values.contains(where: { $0.router == info.routerEndpoint }) {
-            dealers.removeValue(forKey: info.routerEndpoint)?.close()
-        }
     }
 
+    /// Closes the SUB connection and DEALER to `info`'s endpoints, except those another known peer
+    /// uses now (a new member on a dead one's port keeps its links).
     func disconnect(from info: MemberInfo) {
-        try? subscriber.disconnect(info.publishEndpoint)
-        if let dealer = dealers.removeValue(forKey: info.routerEndpoint) { dealer.close() }
+        let others = peerEndpoints.filter { $0.key != info.id }.values
+        if !others.contains(where: { $0.publish == info.publishEndpoint }) {
+            try? subscriber.disconnect(info.publishEndpoint)
+        }
+        if !others.contains(where: { $0.router == info.routerEndpoint }) {
+            dealers.removeValue(forKey: info.routerEndpoint)?.close()
+        }
     }
 
     func dealer(for endpoint: String) -> Socket? {
