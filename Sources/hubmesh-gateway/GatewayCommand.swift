@@ -127,11 +127,10 @@ struct GatewayCommand: AsyncParsableCommand {
                     _ = await gateway.waitUntilReady()
                     guard gateway.wasReady else { return }  // a fast pipeline may be stopping already
                     let http: String?
-                    do { http = try await gateway.waitForHTTP() } catch { return }  // the group reports the error
-                    // Cancelled: the group failed (an HTTP address in use, say) while this waited, and
-                    // waitForHTTP gave up with nil. Announcing now would print "ready" for a gateway
-                    // that is exiting with an error.
-                    guard !Task.isCancelled else { return }
+                    // A bind failure, or cancelled because the group failed (an HTTP address in use, say)
+                    // while this waited: the group reports the error, and no "ready" is printed for a
+                    // gateway that is exiting with one.
+                    do { http = try await gateway.waitForHTTP() } catch { return }
                     announce(gateway, http: http)
                 }
             }

@@ -82,7 +82,8 @@ public final class Gateway: Service, Sendable {
     /// Waits until the HTTP endpoint listens (or gives up).
     /// - Returns: its URL (`http://127.0.0.1:7001`, with the chosen port for port 0), or `nil` without
     ///   ``GatewayConfiguration/http``, when its address was in use with ``GatewayConfiguration/HTTP/ifAvailable``, or once stopped.
-    /// - Throws: ``GatewayError`` `.bind` when it could not listen (``run()`` fails with it too).
+    /// - Throws: ``GatewayError`` `.bind` when it could not listen (``run()`` fails with it too);
+    ///   `.cancelled` when the calling task is cancelled before the endpoint is settled.
     public func waitForHTTP() async throws(GatewayError) -> String? {
         try await http?.waitUntilListening()
     }

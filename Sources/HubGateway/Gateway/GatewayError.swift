@@ -12,6 +12,8 @@ public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let notJoined = Code("notJoined")
         /// Reading or writing a file descriptor failed.
         public static let io = Code("io")
+        /// The task waiting for something was cancelled (the gateway is stopping or failed meanwhile).
+        public static let cancelled = Code("cancelled")
         public var description: String { name }
     }
 

@@ -74,7 +74,8 @@ final class OperationsServer: Service, Sendable {
 
     /// Waits until the listener is bound or has given up.
     /// - Returns: its URL, or `nil` when it does not serve.
-    /// - Throws: the ``GatewayError`` that stops the gateway when it could not listen.
+    /// - Throws: the ``GatewayError`` that stops the gateway when it could not listen; `.cancelled`
+    ///   when the waiting task is cancelled first (not `nil`: that would read as "HTTP is off").
     func waitUntilListening() async throws(GatewayError) -> String? {
         while true {
             switch listening {
@@ -82,7 +83,11 @@ final class OperationsServer: Service, Sendable {
             case .unavailable: return nil
             case .failed(let error): throw error
             case .pending:
-                do { try await Task.sleep(for: .milliseconds(10)) } catch { return nil }
+                do {
+                    try await Task.sleep(for: .milliseconds(10))
+                } catch {
+                    throw GatewayError(code: .cancelled, message: "stopped waiting for the HTTP endpoint: the task was cancelled")
+                }
             }
         }
     }
