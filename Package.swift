@@ -133,6 +133,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CBenchClock", path: "Benchmarks/Sources/CBenchClock"),
         .target(
             name: "BenchSupport",
             dependencies: ["HubProtocol"],
@@ -143,6 +144,7 @@ let package = Package(
             name: "hubmesh-bench",
             dependencies: [
                 "BenchSupport",
+                "CBenchClock",
                 "HubMesh",
                 "HubProtocol",
                 "ZeroMQ",

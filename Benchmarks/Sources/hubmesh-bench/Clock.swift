@@ -1,3 +1,6 @@
+import CBenchClock
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -21,18 +24,34 @@ func sleepNanos(_ nanos: UInt64) {
 ///
 /// Latency is measured from the *intended* send time, not the time the send happened, so a
 /// publisher that falls behind shows up in the latency instead of hiding it (no coordinated omission).
+///
+/// Create it on the thread that sends: a paced pacer sets that thread's timer slack to 1 ns. With
+/// Linux's default slack (50 µs), a 10 µs sleep here lasted 60–530 µs, so "100 k messages/s" went out
+/// in bursts every few hundred microseconds, and every message but the last of a burst counted the
+/// pacer's oversleep as latency of the system measured. That inflated p50 and p99 of every system
+/// alike; with 1 ns slack the pacer wakes within a few microseconds of each due time.
 struct Pacer {
     let start: UInt64
     let interval: Double  // nanoseconds between messages, 0 = unpaced
+    /// How late the pacer handed out each due time (after its sleep), summed, and how often by more
+    /// than 20 µs: the harness's own contribution to the measured latency, reported by every sender.
+    private var lateNanos: UInt64 = 0
+    private var lateOver20: Int = 0
+    private var paced: Int = 0
 
     init(ratePerSecond: Int) {
+        // HUBMESH_BENCH_PACER_SLACK=default keeps Linux's slack: to compare with runs made before.
+        let keepSlack = ProcessInfo.processInfo.environment["HUBMESH_BENCH_PACER_SLACK"] == "default"
+        if ratePerSecond > 0 && !keepSlack && bench_set_timer_slack(1) != 0 {
+            FileHandle.standardError.write(Data("pacer: could not set the timer slack (errno \(errno)): sends may come in bursts\n".utf8))
+        }
         start = monotonicNanos()
         interval = ratePerSecond > 0 ? 1e9 / Double(ratePerSecond) : 0
     }
 
     /// Waits until message `index` is due and returns its intended send time.
     @inline(__always)
-    func due(_ index: Int) -> UInt64 {
+    mutating func due(_ index: Int) -> UInt64 {
         guard interval > 0 else { return monotonicNanos() }
         let target = start + UInt64(Double(index) * interval)
         var now = monotonicNanos()
@@ -40,6 +59,16 @@ struct Pacer {
             sleepNanos(target - now)
             now = monotonicNanos()
         }
+        let late = now - target
+        lateNanos &+= late
+        if late > 20_000 { lateOver20 += 1 }
+        paced += 1
         return target
+    }
+
+    /// For a sender's result: the mean lateness (µs) and the share of sends more than 20 µs late.
+    var report: [String: Double] {
+        guard paced > 0 else { return [:] }
+        return ["pacerLateMeanMicros": Double(lateNanos) / Double(paced) / 1000, "pacerLateOver20Share": Double(lateOver20) / Double(paced)]
     }
 }

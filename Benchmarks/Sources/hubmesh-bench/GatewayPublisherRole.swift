@@ -30,7 +30,7 @@ struct GatewayPublisherRole: ParsableCommand {
         var frame: [UInt8] = []
         var sent = 0, acked = 0, ok = 0
         var firstError: String?
-        let pacer = Pacer(ratePerSecond: rate)
+        var pacer = Pacer(ratePerSecond: rate)
         let start = monotonicNanos()
         func receiveOne() throws -> Bool {
             guard let reply = try socket.receiveFrame() else { return false }
@@ -73,7 +73,8 @@ struct GatewayPublisherRole: ParsableCommand {
         RoleIO.say(
             "sent",
             SenderResult(
-                sent: ok, startNanos: start, endNanos: monotonicNanos(), extra: ["refused": Double(acked - ok), "unanswered": Double(sent - acked)]))
+                sent: ok, startNanos: start, endNanos: monotonicNanos(),
+                extra: pacer.report.merging(["refused": Double(acked - ok), "unanswered": Double(sent - acked)]) { $1 }))
         if let firstError { FileHandle.standardError.write(Data("first refusal: \(firstError)\n".utf8)) }
         RoleIO.waitBlocking(for: "quit")
         socket.close()

@@ -48,7 +48,7 @@ struct MeshPublisherRole: AsyncParsableCommand {
             let rate = self.rate
             let result = await RoleIO.onThread("bench-publish") { () -> SenderResult in
                 var payload: [UInt8] = []
-                let pacer = Pacer(ratePerSecond: rate)
+                var pacer = Pacer(ratePerSecond: rate)
                 let start = monotonicNanos()
                 for index in 0..<count {
                     BenchPayload.make(sendTime: pacer.due(index), sequence: UInt64(index + 1), into: &payload)
@@ -58,7 +58,7 @@ struct MeshPublisherRole: AsyncParsableCommand {
                         return SenderResult(sent: index, startNanos: start, endNanos: monotonicNanos(), extra: ["error": 1])
                     }
                 }
-                return SenderResult(sent: count, startNanos: start, endNanos: monotonicNanos(), extra: [:])
+                return SenderResult(sent: count, startNanos: start, endNanos: monotonicNanos(), extra: pacer.report)
             }
             RoleIO.say("sent", result)
             await RoleIO.wait(for: "quit")

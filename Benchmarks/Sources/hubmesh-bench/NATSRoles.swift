@@ -28,7 +28,7 @@ struct NATSPublisherRole: ParsableCommand {
         var pendingPings = 0
         let batch = rate > 0 ? 1 : self.batch
         let pingEvery = max(window / 2, batch)
-        let pacer = Pacer(ratePerSecond: rate)
+        var pacer = Pacer(ratePerSecond: rate)
         let start = monotonicNanos()
         for index in 0..<count {
             BenchPayload.make(sendTime: pacer.due(index), sequence: UInt64(index + 1), into: &payload)
@@ -55,7 +55,7 @@ struct NATSPublisherRole: ParsableCommand {
             try waitPong(socket)
             pendingPings -= 1
         }
-        RoleIO.say("sent", SenderResult(sent: count, startNanos: start, endNanos: monotonicNanos(), extra: [:]))
+        RoleIO.say("sent", SenderResult(sent: count, startNanos: start, endNanos: monotonicNanos(), extra: pacer.report))
         RoleIO.waitBlocking(for: "quit")
     }
 

@@ -170,17 +170,25 @@ struct Orchestrator {
                 }
                 noteCPU(cpu, in: &row)
                 var latencies: [LatencySummary] = []
+                var pacerLate: [Double] = []
                 for run in 1...repeats {
                     log("\(workload) \(system.rawValue): latency run \(run)/\(repeats) at \(Self.latencyRate)/s")
                     let result = try hop(system, count: latencyCount, rate: Self.latencyRate)
                     lost += result.lost
                     if let latency = result.receiver.latency {
                         latencies.append(latency)
-                        log("  p50 \(latency.p50) µs, p99 \(latency.p99) µs, max \(latency.max) µs, lost \(result.lost)")
+                        log(
+                            "  p50 \(latency.p50) µs, p99 \(latency.p99) µs, max \(latency.max) µs, lost \(result.lost); \(Self.describePacer(result.sender))"
+                        )
                     }
+                    pacerLate.append(result.sender.extra["pacerLateMeanMicros"] ?? 0)
                 }
                 // The run with the median p99 stands for the row.
                 row.latency = latencies.sorted { $0.p99 < $1.p99 }[latencies.count / 2]
+                if let late = median(pacerLate) {
+                    row.extra["pacerLateMeanMicros"] = late
+                    row.notes.append(String(format: "pacer %.1f µs late on average", late))
+                }
                 row.throughput = median(row.throughputRuns)
                 row.lost = lost
                 if lost > 0 { row.notes.append("LOST \(lost)") }
@@ -191,6 +199,12 @@ struct Orchestrator {
             }
             rows.append(row)
         }
+    }
+
+    /// How punctual the paced publisher was: its own share of the latency measured.
+    static func describePacer(_ sender: SenderResult) -> String {
+        guard let mean = sender.extra["pacerLateMeanMicros"], let share = sender.extra["pacerLateOver20Share"] else { return "pacer: no report" }
+        return String(format: "pacer %.1f µs late on average, %.1f %% of sends > 20 µs late", mean, share * 100)
     }
 
     mutating func meshHop() { hopRows([.mesh, .zmq], workload: "1 mesh hop") }

@@ -33,7 +33,7 @@ struct RedisPublisherRole: ParsableCommand {
                 outstanding -= 1
             }
         }
-        let pacer = Pacer(ratePerSecond: rate)
+        var pacer = Pacer(ratePerSecond: rate)
         let start = monotonicNanos()
         for index in 0..<count {
             BenchPayload.make(sendTime: pacer.due(index), sequence: UInt64(index + 1), into: &payload)
@@ -48,7 +48,10 @@ struct RedisPublisherRole: ParsableCommand {
             }
         }
         try readReplies(until: 0)
-        RoleIO.say("sent", SenderResult(sent: count, startNanos: start, endNanos: monotonicNanos(), extra: ["noReceiver": Double(noReceiver)]))
+        RoleIO.say(
+            "sent",
+            SenderResult(
+                sent: count, startNanos: start, endNanos: monotonicNanos(), extra: pacer.report.merging(["noReceiver": Double(noReceiver)]) { $1 }))
         RoleIO.waitBlocking(for: "quit")
     }
 }

@@ -32,14 +32,14 @@ struct ZeroMQPublisherRole: ParsableCommand {
         var frame = [UInt8](repeating: UInt8(ascii: "x"), count: max(frameSize, topic.count + BenchPayload.size))
         frame.replaceSubrange(0..<topic.count, with: topic)
         var payload: [UInt8] = []
-        let pacer = Pacer(ratePerSecond: rate)
+        var pacer = Pacer(ratePerSecond: rate)
         let start = monotonicNanos()
         for index in 0..<count {
             BenchPayload.make(sendTime: pacer.due(index), sequence: UInt64(index + 1), into: &payload)
             frame.replaceSubrange(topic.count..<(topic.count + BenchPayload.size), with: payload)
             _ = try frame.withUnsafeBytes { try socket.send($0) }
         }
-        RoleIO.say("sent", SenderResult(sent: count, startNanos: start, endNanos: monotonicNanos(), extra: [:]))
+        RoleIO.say("sent", SenderResult(sent: count, startNanos: start, endNanos: monotonicNanos(), extra: pacer.report))
         RoleIO.waitBlocking(for: "quit")
         socket.close()
         context.shutdown()
