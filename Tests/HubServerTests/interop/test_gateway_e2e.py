@@ -8,7 +8,6 @@ import asyncio
 import os
 import queue
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -19,15 +18,9 @@ from typing import Any
 import pytest
 
 from clients import CoreClient, PyClient, async_wait_until
-from helpers import REPO, SECRET, Node, start_node, token
+from helpers import REPO, SECRET, Node, free_port, start_node, token
 
 ARGS = [42, 2.5, True, None, {"k": ["v", 1], "é": "ü"}]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def gateway_binary() -> str:
