@@ -41,7 +41,11 @@ struct Pacer {
 
     init(ratePerSecond: Int) {
         // HUBMESH_BENCH_PACER_SLACK=default keeps Linux's slack: to compare with runs made before.
-        let keepSlack = ProcessInfo.processInfo.environment["HUBMESH_BENCH_PACER_SLACK"] == "default"
+        let setting = ProcessInfo.processInfo.environment["HUBMESH_BENCH_PACER_SLACK"]
+        if let setting, setting != "default" {
+            FileHandle.standardError.write(Data("pacer: HUBMESH_BENCH_PACER_SLACK='\(setting)' ignored (only 'default' is known)\n".utf8))
+        }
+        let keepSlack = setting == "default"
         if ratePerSecond > 0 && !keepSlack && bench_set_timer_slack(1) != 0 {
             FileHandle.standardError.write(Data("pacer: could not set the timer slack (errno \(errno)): sends may come in bursts\n".utf8))
         }

@@ -163,7 +163,8 @@ extension Orchestrator {
                 if let worst = result.receivers.compactMap(\.latency).max(by: { $0.p99 < $1.p99 }) {
                     latencies.append(worst)
                     log(
-                        "  p50 \(worst.p50) µs p99 \(worst.p99) µs, lost \(result.lost), \(Self.describeCPU(result.cpu)), \(Self.describeCounts(result))"
+                        "  p50 \(worst.p50) µs p99 \(worst.p99) µs, lost \(result.lost), \(Self.describeCPU(result.cpu)), \(Self.describeCounts(result)); "
+                            + Self.describePacer(result.sender)
                     )
                 }
             }

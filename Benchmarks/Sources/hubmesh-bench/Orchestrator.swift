@@ -181,7 +181,7 @@ struct Orchestrator {
                             "  p50 \(latency.p50) µs, p99 \(latency.p99) µs, max \(latency.max) µs, lost \(result.lost); \(Self.describePacer(result.sender))"
                         )
                     }
-                    pacerLate.append(result.sender.extra["pacerLateMeanMicros"] ?? 0)
+                    if let late = result.sender.extra["pacerLateMeanMicros"] { pacerLate.append(late) }
                 }
                 // The run with the median p99 stands for the row.
                 row.latency = latencies.sorted { $0.p99 < $1.p99 }[latencies.count / 2]
