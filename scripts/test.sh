@@ -20,7 +20,10 @@ step() {  # step NAME COMMAND... : runs a step, keeps its output, counts its tes
     read -r p f s < <(count "$log")
     if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-    [ "$status" -ne 0 ] && failed_steps+=("$name")
+    if [ "$status" -ne 0 ]; then
+        failed_steps+=("$name")
+        failures "$log" >>"$logs/failures.txt"
+    fi
     printf '=== %s: exit %s, %s passed, %s failed, %s skipped (%ss)\n' "$name" "$status" "$p" "$f" "$s" $((SECONDS - started))
 }
 
@@ -29,7 +32,7 @@ count() {  # prints "passed failed skipped" parsed from a runner's output
     # Swift Testing: "✔ Test run with 13 tests in 2 suites passed" / "✘ Test run with 13 tests ... failed".
     if line=$(grep -aE 'Test run with [0-9]+ tests' "$log" | tail -1) && [ -n "$line" ]; then
         local total; total=$(sed -E 's/.*Test run with ([0-9]+) tests.*/\1/' <<<"$line")
-        f=$(grep -acE '^✘ Test [^r].*(failed|recorded)' "$log")
+        f=$(grep -aE '^✘ Test .* failed after' "$log" | grep -acv '^✘ Test run with')
         s=$(grep -acE '^➜ Test .*skipped' "$log")
         p=$((total - f - s)); [ $p -lt 0 ] && p=0
     fi
@@ -47,6 +50,18 @@ count() {  # prints "passed failed skipped" parsed from a runner's output
     # go test -v: "--- PASS:", "--- FAIL:", "--- SKIP:"
     p=$((p + $(grep -acE '^\s*--- PASS:' "$log"))); f=$((f + $(grep -acE '^\s*--- FAIL:' "$log"))); s=$((s + $(grep -acE '^\s*--- SKIP:' "$log")))
     echo "$p $f $s"
+}
+
+failures() {  # prints the lines of a runner's output that name what failed and why, at most 40
+    local log=$1 lines
+    # Swift Testing "✘ Test x() recorded an issue at F.swift:L: ...", XCTest "error: ...", pytest "FAILED x::y - ...",
+    # go test "--- FAIL: X" and its "x_test.go:12: ..." lines, and any line of lint/build errors.
+    lines=$(grep -aE '^✘ |: error: |^FAILED |^ERROR |--- FAIL: |^\s+[A-Za-z0-9_]+_test\.go:[0-9]+: |^gofmt: ' "$log" | grep -av '^✘ Test run with')
+    [ -n "$lines" ] || lines=$(tail -n 15 "$log")
+    printf '[%s]\n' "$(basename "$log" .log)"
+    head -n 40 <<<"$lines"
+    local total; total=$(wc -l <<<"$lines")
+    [ "$total" -le 40 ] || echo "... $((total - 40)) more lines"
 }
 
 lint() {
@@ -74,14 +89,14 @@ swift_tests() {
 }
 
 python_tests() {
-    HUBMESH_GATEWAY_BIN="$root/.build/debug/hubmesh-gateway" .venv/bin/pytest -q -rs Bindings/python/tests
+    HUBMESH_GATEWAY_BIN="$root/.build/debug/hubmesh-gateway" .venv/bin/pytest -q -rfEs Bindings/python/tests
 }
 
 interop_tests() {
     local dir=Tests/HubServerTests/interop
     if [ ! -d "$dir" ]; then echo "no interop suite yet"; return 0; fi
     HUBMESH_NODE_BIN="$root/.build/debug/hubmesh-node" HUBMESH_GATEWAY_BIN="$root/.build/debug/hubmesh-gateway" \
-        .venv/bin/pytest -q -rs "$dir"
+        .venv/bin/pytest -q -rfEs "$dir"
 }
 
 go_tests() {
@@ -102,8 +117,13 @@ else
     step go go_tests
     step fuzz scripts/fuzz.sh --runs 20000 --seconds 30
 fi
-rm -rf "$logs"
 echo
-[ ${#failed_steps[@]} -gt 0 ] && echo "failed steps: ${failed_steps[*]}"
+if [ ${#failed_steps[@]} -gt 0 ]; then
+    echo "what failed (each step's full output is above):"
+    cat "$logs/failures.txt"
+    echo
+    echo "failed steps: ${failed_steps[*]}"
+fi
+rm -rf "$logs"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ ${#failed_steps[@]} -eq 0 ]
