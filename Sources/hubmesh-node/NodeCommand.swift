@@ -48,7 +48,8 @@ struct NodeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Let browser clients on pages of this origin negotiate (CORS), e.g. https://app.example.com; repeatable; * allows any.",
+            "Let browser clients on pages of this origin negotiate (CORS) and open WebSockets, e.g. https://app.example.com; repeatable; "
+                + "* allows any. Once set, WebSocket upgrades from pages of other origins are refused (403); programs that send no Origin are not affected.",
             valueName: "origin"))
     var corsOrigin: [String] = []
 

@@ -11,8 +11,8 @@ import NIOCore
 /// headers through Hummingbird's `CORSMiddleware`: the request's own origin is echoed (with
 /// credentials a literal `*` is not allowed), `Vary: Origin`, methods `GET, POST, OPTIONS`, the
 /// SignalR client's headers, a preflight cache of 10 minutes. Requests from other origins pass on
-/// without CORS headers, so browsers refuse them. WebSockets are not subject to CORS: browsers
-/// open them from any page (authenticate with tokens, not cookies).
+/// without CORS headers, so browsers refuse them. WebSockets are not subject to CORS (a browser
+/// opens one from any page): ``WebSocketOriginPolicy`` checks their `Origin` instead.
 struct HubCORSMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The headers the SignalR JavaScript client sends besides the usual ones.
     static var allowedHeaders: [HTTPField.Name] {
@@ -40,6 +40,38 @@ struct HubCORSMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         }
         return try await cors.handle(request, context: context, next: next)
+    }
+}
+
+/// Which pages may open a WebSocket, by the `Origin` header that browsers send with the upgrade.
+///
+/// Browsers do not apply CORS to WebSockets: any page can open one to any server, and the browser
+/// sends the page's origin along. Once origins are configured (``HubServerConfiguration/corsOrigins``),
+/// an upgrade whose `Origin` is neither one of them nor the server's own (the request's `Host`) is
+/// refused with 403, so a page of another site cannot open a hub connection in its visitor's name
+/// (cross-site WebSocket hijacking). Upgrades without `Origin` come from programs, not browser pages,
+/// and are left to authentication. Without configured origins, or with `*`, every origin may connect,
+/// as with ASP.NET Core's `WebSocketOptions.AllowedOrigins` left empty.
+struct WebSocketOriginPolicy: Sendable {
+    /// Normalized allowed origins; nil when every origin may connect.
+    let allowed: Set<String>?
+
+    init(corsOrigins: [String]) {
+        allowed = corsOrigins.isEmpty || corsOrigins.contains("*") ? nil : Set(corsOrigins.map(HubServerConfiguration.normalizedOrigin))
+    }
+
+    /// The refusal for an upgrade with these `Origin` and `Host` headers, or nil to let it through.
+    func refusal(origin: String?, host: String?) -> Refusal? {
+        guard let allowed, let origin else { return nil }
+        let normalized = HubServerConfiguration.normalizedOrigin(origin)
+        if allowed.contains(normalized) { return nil }
+        // The server's own pages: the origin's host and port are the Host the browser connected to.
+        if let host, !host.isEmpty, let schemeEnd = normalized.range(of: "://"), normalized[schemeEnd.upperBound...] == host.lowercased() {
+            return nil
+        }
+        return Refusal(
+            status: 403,
+            message: "a page of origin '\(origin)' may not open a WebSocket here: allowed are this server's own pages and --cors-origin")
     }
 }
 

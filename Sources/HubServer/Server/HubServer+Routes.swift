@@ -65,6 +65,9 @@ extension HubServer {
         let uri = URI(request.path ?? "")
         guard let hub = Self.hubName(fromPath: uri.path) else { return .notHub }
         guard let endpoint = endpoints[hub] else { return .refuse(ConnectionGate.unknownHub(hub)) }
+        if let refusal = originPolicy.refusal(origin: request.headerFields[.origin], host: request.authority) {
+            return .refuse(refusal)
+        }
         let outcome = await gate.admit(
             hub: hub,
             id: uri.queryParameters.get("id"),

@@ -33,6 +33,7 @@ public final class HubServer: Service, Sendable {
     public let backplane: HubBackplane
     let endpoints: [String: HubEndpoint]
     let gate: ConnectionGate
+    let originPolicy: WebSocketOriginPolicy
     let sessions = SessionRegistry()
     let flushers = LoopFlushers()
     let logger: Logger
@@ -70,6 +71,7 @@ public final class HubServer: Service, Sendable {
             )
         }
         self.configuration = configuration
+        self.originPolicy = WebSocketOriginPolicy(corsOrigins: configuration.corsOrigins)
         self.backplane = backplane
         self.endpoints = endpoints
         self.logger = logger

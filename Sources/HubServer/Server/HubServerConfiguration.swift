@@ -27,8 +27,10 @@ public struct HubServerConfiguration: Sendable {
     /// this registry for them to appear. Default nil: no `/metrics` route.
     public var metrics: PrometheusCollectorRegistry?
     /// Origins of web pages whose browser clients may negotiate (CORS), like
-    /// `https://app.example.com`; `*` allows any. Default: none, so browsers only connect from
+    /// `https://app.example.com`; `*` allows any. Default: none, so browsers only negotiate from
     /// pages of this server's own origin (``staticDirectory``). See ``corsOriginProblem(_:)``.
+    /// Once set (other than `*`), WebSocket upgrades from pages of any other origin are refused
+    /// with 403 too (`WebSocketOriginPolicy`); without it, WebSockets are open to every origin.
     public var corsOrigins: [String] = []
 
     /// Creates a configuration; see each property for its default.

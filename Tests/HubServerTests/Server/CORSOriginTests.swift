@@ -25,3 +25,42 @@ struct CORSOriginTests {
         #expect(HubServerConfiguration.normalizedOrigin("HTTPS://App.Example.com/") == "https://app.example.com")
     }
 }
+
+@Suite("WebSocket origins: which pages may open a hub connection")
+struct WebSocketOriginPolicyTests {
+    static let configured = WebSocketOriginPolicy(corsOrigins: ["https://app.example.com", "http://127.0.0.1:8080/"])
+
+    @Test func configuredOriginsAndTheServersOwnPagesMayConnect() {
+        let policy = Self.configured
+        #expect(policy.refusal(origin: "https://app.example.com", host: "hub.example.com") == nil)
+        #expect(policy.refusal(origin: "HTTPS://App.Example.com/", host: "hub.example.com") == nil, "compared without case or a trailing /")
+        #expect(policy.refusal(origin: "http://127.0.0.1:8080", host: "127.0.0.1:5000") == nil)
+        // A page served by this server: its origin's host and port are the Host it connected to.
+        #expect(policy.refusal(origin: "http://127.0.0.1:5000", host: "127.0.0.1:5000") == nil)
+        #expect(policy.refusal(origin: "https://Hub.Example.com", host: "hub.example.com") == nil)
+    }
+
+    @Test func programsWithoutAnOriginAreLeftToAuthentication() {
+        #expect(Self.configured.refusal(origin: nil, host: "127.0.0.1:5000") == nil)
+        #expect(Self.configured.refusal(origin: nil, host: nil) == nil)
+    }
+
+    @Test(arguments: [
+        ("https://evil.example", "hub.example.com"), ("https://app.example.com:8443", "hub.example.com"),
+        ("http://app.example.com", "hub.example.com"),
+        ("null", "hub.example.com"), ("", "hub.example.com"), ("http://127.0.0.1:5001", "127.0.0.1:5000"), ("https://hub.example.com", ""),
+        ("https://hub.example.com", "hub.example.com.evil.example"), ("hub.example.com", "hub.example.com"),
+    ])
+    func everyOtherPageIsRefusedWith403AndTheReason(origin: String, host: String) {
+        let refusal = Self.configured.refusal(origin: origin, host: host)
+        #expect(refusal?.status == 403, "\(origin) from a page on \(host)")
+        #expect(refusal?.message.contains("origin '\(origin)'") == true)
+    }
+
+    @Test func withoutConfiguredOriginsOrWithAStarEveryOriginMayConnect() {
+        for policy in [WebSocketOriginPolicy(corsOrigins: []), WebSocketOriginPolicy(corsOrigins: ["https://app.example.com", "*"])] {
+            #expect(policy.refusal(origin: "https://evil.example", host: "127.0.0.1:5000") == nil)
+            #expect(policy.refusal(origin: "null", host: nil) == nil)
+        }
+    }
+}

@@ -97,3 +97,25 @@ def test_a_page_on_an_origin_the_node_does_not_allow_cannot_negotiate(node_facto
     assert any("fetch" in error.lower() for error in errors), errors  # Chromium: "Failed to fetch"
     time.sleep(0.5)
     assert browser.find_element(By.ID, "node").text == "…", "the page must not have connected"
+
+
+OPEN_SOCKET = """
+const done = arguments[arguments.length - 1];
+const socket = new WebSocket(arguments[0]);
+socket.onopen = () => { socket.close(); done("open"); };
+socket.onerror = () => done("refused");
+setTimeout(() => done("timeout"), 10000);
+"""
+
+
+def test_a_page_of_another_origin_cannot_open_a_websocket_once_origins_are_configured(node_factory, browser, page_origin):
+    # Chromium applies no CORS to WebSockets: a page opens one to any server and sends its origin.
+    browser.set_script_timeout(15)
+    browser.get(f"{page_origin}/index.html")
+    allowed = node_factory("web3", "--chat", "--cors-origin", page_origin)
+    assert browser.execute_async_script(OPEN_SOCKET, allowed.ws_url("chat")) == "open"
+    other = node_factory("web4", "--chat", "--cors-origin", "https://app.example.com", "--static", str(REPO / "Examples" / "chat"))
+    assert browser.execute_async_script(OPEN_SOCKET, other.ws_url("chat")) == "refused"
+    # The node's own pages still connect (same origin), and the refused page hurt nobody.
+    browser.get(f"{other.http}/index.html")
+    assert browser.execute_async_script(OPEN_SOCKET, other.ws_url("chat")) == "open"

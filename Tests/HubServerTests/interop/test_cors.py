@@ -1,4 +1,5 @@
-"""CORS for browser clients on other origins: preflight and negotiate headers for allowed origins only."""
+"""CORS for browser clients on other origins: preflight and negotiate headers for allowed origins only,
+and, once origins are configured, WebSocket upgrades only from those origins and the node's own pages."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import urllib.request
 from email.message import Message
 
 import pytest
+from websockets.exceptions import InvalidStatus
 
+from clients import CoreClient
 from helpers import RawClient, node_binary
 
 APP = "http://app.example:8080"
@@ -111,3 +114,36 @@ def test_bad_cors_origins_are_refused_at_start(origin):
     result = subprocess.run(command, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
     assert result.returncode != 0, f"{origin} was accepted"
     assert f"CORS origin '{origin}'" in result.stderr, result.stderr
+
+
+def test_once_origins_are_configured_websockets_from_other_origins_are_refused(node_factory):
+    node = node_factory("cors4", "--test-hub", "--cors-origin", APP)
+    # What a page of another site sends when it opens a socket to this node (browsers apply no CORS
+    # to WebSockets): refused before the upgrade, with the reason, as a 403.
+    for origin in ("http://evil.example", "https://app.example:8080", "null"):
+        with pytest.raises(InvalidStatus) as refused:
+            RawClient(node.ws_url("test"), {"Origin": origin})
+        assert refused.value.response.status_code == 403, origin
+        assert f"origin '{origin}' may not open a WebSocket here" in refused.value.response.body.decode(), origin
+
+    # Allowed: the configured origin, the node's own pages, and programs that send no Origin.
+    for headers in ({"Origin": APP}, {"Origin": node.http}, {}):
+        client = RawClient.connected(node.ws_url("test"), headers)
+        try:
+            assert client.invoke("Echo", "still served")["result"] == "still served", headers
+        finally:
+            client.close()
+    # signalrcore's websocket-client sends an Origin of its own, derived from the URL: the node's own.
+    client = CoreClient(node.hub_url("test")).start()
+    try:
+        assert client.invoke("Echo", "from signalrcore") == ("result", "from signalrcore")
+    finally:
+        client.stop()
+
+
+def test_without_configured_origins_websockets_are_open_to_every_origin(mesh):
+    client = RawClient.connected(mesh[0].ws_url("test"), {"Origin": "http://evil.example"})
+    try:
+        assert client.invoke("Echo", "open")["result"] == "open"
+    finally:
+        client.close()
