@@ -20,7 +20,9 @@ public struct MeshConfiguration: Sendable {
     /// Silence after which a dead peer is forgotten: its SUB connection and DEALER are closed (they
     /// would otherwise try to reconnect to it forever), and it leaves the member list and `/health`.
     /// If it comes back it joins again as a new peer. Seeds (``join``) are never forgotten, so a
-    /// partition longer than this still heals. Must be longer than ``deadAfter``; `nil`: never.
+    /// partition longer than this still heals; a seed is recognised by the endpoint it advertises, and
+    /// a ``join`` entry that names a host (`tcp://localhost:7000`) is resolved once at start to match
+    /// it (`tcp://127.0.0.1:7000`). Must be longer than ``deadAfter``; `nil`: never.
     /// Default 60 s.
     public var forgetAfter: Duration? = .seconds(60)
     /// How long a group-management request waits for the owner's ack. Default 5 s.

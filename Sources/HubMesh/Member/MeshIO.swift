@@ -169,7 +169,8 @@ final class MeshIO: @unchecked Sendable {
             routerEndpoint: boundRouter
         )
         membership = Membership(
-            me: me, deadAfter: configuration.deadAfter, forgetAfter: configuration.forgetAfter, keeping: Set(configuration.join))
+            me: me, deadAfter: configuration.deadAfter, forgetAfter: configuration.forgetAfter,
+            keeping: configuration.join.reduce(into: Set()) { $0.formUnion(SeedEndpoints.spellings(of: $1)) })
         replay = ReplayBuffer(capacity: configuration.replayCapacity, maxAge: configuration.replayMaxAge)
         unansweredSeeds = Set(configuration.join.filter { $0 != boundRouter })
         let now = clock.now
