@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// Cross-origin access for browser clients served from another origin.
 ///
@@ -52,9 +53,14 @@ struct HubCORSMiddleware<Context: RequestContext>: RouterMiddleware {
 /// (cross-site WebSocket hijacking). Upgrades without `Origin` come from programs, not browser pages,
 /// and are left to authentication. Without configured origins, or with `*`, every origin may connect,
 /// as with ASP.NET Core's `WebSocketOptions.AllowedOrigins` left empty.
-struct WebSocketOriginPolicy: Sendable {
+final class WebSocketOriginPolicy: Sendable {
     /// Normalized allowed origins; nil when every origin may connect.
     let allowed: Set<String>?
+    /// Refused origins already logged at `info` (later refusals of the same origin log at `debug`).
+    private let reported = Mutex<Set<String>>([])
+    /// At most this many distinct origins are logged at `info`, so a flood of made-up origins cannot
+    /// flood the log.
+    static let reportLimit = 100
 
     init(corsOrigins: [String]) {
         allowed = corsOrigins.isEmpty || corsOrigins.contains("*") ? nil : Set(corsOrigins.map(HubServerConfiguration.normalizedOrigin))
@@ -72,6 +78,16 @@ struct WebSocketOriginPolicy: Sendable {
         return Refusal(
             status: 403,
             message: "a page of origin '\(origin)' may not open a WebSocket here: allowed are this server's own pages and --cors-origin")
+    }
+
+    /// Whether a refusal of `origin` is the first of it (then worth an `info` line for operators,
+    /// who otherwise see only a failed socket in the browser); false for repeats and past the limit.
+    func isFirstRefusal(of origin: String) -> Bool {
+        reported.withLock { reported in
+            guard reported.count < Self.reportLimit, !reported.contains(origin) else { return false }
+            reported.insert(origin)
+            return true
+        }
     }
 }
 

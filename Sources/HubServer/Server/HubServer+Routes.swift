@@ -65,7 +65,12 @@ extension HubServer {
         let uri = URI(request.path ?? "")
         guard let hub = Self.hubName(fromPath: uri.path) else { return .notHub }
         guard let endpoint = endpoints[hub] else { return .refuse(ConnectionGate.unknownHub(hub)) }
-        if let refusal = originPolicy.refusal(origin: request.headerFields[.origin], host: request.authority) {
+        if let origin = request.headerFields[.origin], let refusal = originPolicy.refusal(origin: origin, host: request.authority) {
+            if originPolicy.isFirstRefusal(of: origin) {
+                logger.info(
+                    "refused a WebSocket from a page of another origin (allowed: this server's own pages and --cors-origin; repeats log at debug)",
+                    metadata: ["hubmesh.origin": "\(origin)", "hubmesh.hub": "\(hub)"])
+            }
             return .refuse(refusal)
         }
         let outcome = await gate.admit(

@@ -57,6 +57,14 @@ struct WebSocketOriginPolicyTests {
         #expect(refusal?.message.contains("origin '\(origin)'") == true)
     }
 
+    @Test func eachRefusedOriginIsReportedOnceAndOnlyTheFirstHundred() {
+        let policy = WebSocketOriginPolicy(corsOrigins: ["https://app.example.com"])
+        #expect(policy.isFirstRefusal(of: "https://evil.example"))
+        #expect(!policy.isFirstRefusal(of: "https://evil.example"), "a repeat is not reported again")
+        let reported = (0..<150).filter { policy.isFirstRefusal(of: "https://\($0).evil.example") }.count
+        #expect(reported == WebSocketOriginPolicy.reportLimit - 1, "a flood of made-up origins cannot flood the log")
+    }
+
     @Test func withoutConfiguredOriginsOrWithAStarEveryOriginMayConnect() {
         for policy in [WebSocketOriginPolicy(corsOrigins: []), WebSocketOriginPolicy(corsOrigins: ["https://app.example.com", "*"])] {
             #expect(policy.refusal(origin: "https://evil.example", host: "127.0.0.1:5000") == nil)

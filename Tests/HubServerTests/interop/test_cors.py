@@ -116,7 +116,7 @@ def test_bad_cors_origins_are_refused_at_start(origin):
     assert f"CORS origin '{origin}'" in result.stderr, result.stderr
 
 
-def test_once_origins_are_configured_websockets_from_other_origins_are_refused(node_factory):
+def test_once_origins_are_configured_websockets_from_other_origins_are_refused(node_factory, tmp_path):
     node = node_factory("cors4", "--test-hub", "--cors-origin", APP)
     # What a page of another site sends when it opens a socket to this node (browsers apply no CORS
     # to WebSockets): refused before the upgrade, with the reason, as a 403.
@@ -125,6 +125,11 @@ def test_once_origins_are_configured_websockets_from_other_origins_are_refused(n
             RawClient(node.ws_url("test"), {"Origin": origin})
         assert refused.value.response.status_code == 403, origin
         assert f"origin '{origin}' may not open a WebSocket here" in refused.value.response.body.decode(), origin
+    # The operator sees it in the node's log (at the default level), once per origin.
+    log = (tmp_path / "cors4.log").read_text(errors="replace")
+    refusals = [line for line in log.splitlines() if "refused a WebSocket from a page of another origin" in line]
+    assert len(refusals) == 3, log
+    assert "http://evil.example" in refusals[0], log
 
     # Allowed: the configured origin, the node's own pages, and programs that send no Origin.
     for headers in ({"Origin": APP}, {"Origin": node.http}, {}):
