@@ -100,6 +100,39 @@ struct ForgetProcessTests {
         _ = try await a.command("group healed after-the-stop", expect: "sent")
         try await b.waitFor(prefix: "recv \(onB) after-the-stop", timeout: .seconds(5))
     }
+
+    /// A seed joined by host name (`tcp://localhost:…`) advertises its numeric endpoint
+    /// (`tcp://127.0.0.1:…`); it is still the seed, and stays known however long it is silent.
+    @Test func aSeedJoinedByHostNameIsNeverForgotten() async throws {
+        let (a, endpointA) = try await MemberProcess.start(id: "a", extra: Self.forgetting)
+        defer {
+            a.signal(SIGCONT)
+            a.stop()
+        }
+        let byName = endpointA.replacingOccurrences(of: "tcp://127.0.0.1:", with: "tcp://localhost:")
+        #expect(byName != endpointA, "a advertises \(endpointA)")
+        let (b, _) = try await MemberProcess.start(id: "b", join: [byName], extra: Self.forgetting)
+        defer { b.stop() }
+        try await MeshProcessTests().waitForMembers(b, count: 1)
+
+        let mark = b.output.count
+        a.signal(SIGSTOP)
+        try await b.waitFor(prefix: "event dead a", from: mark, timeout: .seconds(10))
+        // Dead after 1.5 s, forgotten 3 s after its last word: wait well past that.
+        try await Task.sleep(for: .seconds(5))
+        let events = b.output.dropFirst(mark).filter { $0.hasPrefix("event ") }
+        #expect(!events.contains("event forgotten a"), "b forgot its seed: \(events)")
+        let health = try await b.health()
+        let members = (health["members"] as? [[String: Any]] ?? []).map { "\($0["id"] ?? "-") \($0["state"] ?? "-")" }
+        #expect(members == ["a dead"], "b's health still lists its seed, dead: \(members)")
+
+        a.signal(SIGCONT)
+        let onB = try await b.connect()
+        try await MeshProcessTests().waitForMembers(b, count: 1)
+        _ = try await a.command("add \(onB) back", expect: "add ok")
+        _ = try await a.command("group back seed-is-back", expect: "sent")
+        try await b.waitFor(prefix: "recv \(onB) seed-is-back", timeout: .seconds(10))
+    }
 }
 
 /// A TCP listener on 127.0.0.1:`port` that accepts and at once closes every connection, counting
