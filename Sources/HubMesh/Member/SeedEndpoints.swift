@@ -23,7 +23,7 @@ enum SeedEndpoints {
         }
         let host = endpoint[endpoint.index(endpoint.startIndex, offsetBy: 6)..<colon]
         let port = endpoint[endpoint.index(after: colon)...]
-        guard !host.isEmpty, !port.isEmpty, port.allSatisfy(\.isNumber), !host.hasPrefix("["), !isNumericIPv4(host) else { return result }
+        guard !host.isEmpty, !port.isEmpty, port.allSatisfy(\.isNumber), !host.hasPrefix("["), !isNumericIPv4(String(host)) else { return result }
         for address in resolve(String(host)) {
             result.insert(address.contains(":") ? "tcp://[\(address)]:\(port)" : "tcp://\(address):\(port)")
         }
@@ -57,8 +57,8 @@ enum SeedEndpoints {
         return result
     }
 
-    private static func isNumericIPv4(_ host: Substring) -> Bool {
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+    private static func isNumericIPv4(_ host: String) -> Bool {
+        var address = in_addr()
+        return inet_pton(AF_INET, host, &address) == 1
     }
 }

@@ -77,15 +77,22 @@ final class WebSocketOriginPolicy: Sendable {
         }
         return Refusal(
             status: 403,
-            message: "a page of origin '\(origin)' may not open a WebSocket here: allowed are this server's own pages and --cors-origin")
+            message: "a page of origin '\(Self.shown(origin))' may not open a WebSocket here: allowed are this server's own pages and --cors-origin")
+    }
+
+    /// An origin as echoed in refusals and logs: at most 200 characters. A real one is
+    /// `scheme://host:port` (a host name has at most 253); a longer header is not echoed whole.
+    static func shown(_ origin: String) -> String {
+        origin.count <= 200 ? origin : String(origin.prefix(200)) + "… (\(origin.utf8.count) bytes)"
     }
 
     /// Whether a refusal of `origin` is the first of it (then worth an `info` line for operators,
     /// who otherwise see only a failed socket in the browser); false for repeats and past the limit.
     func isFirstRefusal(of origin: String) -> Bool {
         reported.withLock { reported in
-            guard reported.count < Self.reportLimit, !reported.contains(origin) else { return false }
-            reported.insert(origin)
+            let key = Self.shown(origin)
+            guard reported.count < Self.reportLimit, !reported.contains(key) else { return false }
+            reported.insert(key)
             return true
         }
     }

@@ -69,7 +69,7 @@ extension HubServer {
             if originPolicy.isFirstRefusal(of: origin) {
                 logger.info(
                     "refused a WebSocket from a page of another origin (allowed: this server's own pages and --cors-origin; repeats log at debug)",
-                    metadata: ["hubmesh.origin": "\(origin)", "hubmesh.hub": "\(hub)"])
+                    metadata: ["hubmesh.origin": "\(WebSocketOriginPolicy.shown(origin))", "hubmesh.hub": "\(hub)"])
             }
             return .refuse(refusal)
         }

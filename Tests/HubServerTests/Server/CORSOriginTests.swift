@@ -57,6 +57,14 @@ struct WebSocketOriginPolicyTests {
         #expect(refusal?.message.contains("origin '\(origin)'") == true)
     }
 
+    @Test func anOversizedOriginIsRefusedWithoutBeingEchoedWhole() {
+        let origin = "https://" + String(repeating: "a", count: 10_000) + ".example"
+        let refusal = Self.configured.refusal(origin: origin, host: "hub.example.com")
+        #expect(refusal?.status == 403)
+        #expect((refusal?.message.utf8.count ?? .max) < 400, "the refusal echoes at most 200 characters of the origin")
+        #expect(refusal?.message.contains("(10016 bytes)") == true, "and says how long it was: \(refusal?.message.prefix(300) ?? "")")
+    }
+
     @Test func eachRefusedOriginIsReportedOnceAndOnlyTheFirstHundred() {
         let policy = WebSocketOriginPolicy(corsOrigins: ["https://app.example.com"])
         #expect(policy.isFirstRefusal(of: "https://evil.example"))

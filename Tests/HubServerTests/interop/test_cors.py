@@ -125,10 +125,17 @@ def test_once_origins_are_configured_websockets_from_other_origins_are_refused(n
             RawClient(node.ws_url("test"), {"Origin": origin})
         assert refused.value.response.status_code == 403, origin
         assert f"origin '{origin}' may not open a WebSocket here" in refused.value.response.body.decode(), origin
+    # An oversized Origin header is refused the same way, and not echoed whole.
+    huge = "https://" + "a" * 6000 + ".example"
+    with pytest.raises(InvalidStatus) as refused:
+        RawClient(node.ws_url("test"), {"Origin": huge})
+    assert refused.value.response.status_code == 403
+    assert len(refused.value.response.body) < 1000, len(refused.value.response.body)
+
     # The operator sees it in the node's log (at the default level), once per origin.
     log = (tmp_path / "cors4.log").read_text(errors="replace")
     refusals = [line for line in log.splitlines() if "refused a WebSocket from a page of another origin" in line]
-    assert len(refusals) == 3, log
+    assert len(refusals) == 4, log
     assert "http://evil.example" in refusals[0], log
 
     # Allowed: the configured origin, the node's own pages, and programs that send no Origin.
