@@ -108,7 +108,7 @@ setTimeout(() => done("timeout"), 10000);
 """
 
 
-def test_a_page_of_another_origin_cannot_open_a_websocket_once_origins_are_configured(node_factory, browser, page_origin):
+def test_a_page_of_another_origin_cannot_open_a_websocket_once_origins_are_configured(node_factory, browser, page_origin, tmp_path):
     # Chromium applies no CORS to WebSockets: a page opens one to any server and sends its origin.
     browser.set_script_timeout(15)
     browser.get(f"{page_origin}/index.html")
@@ -116,6 +116,9 @@ def test_a_page_of_another_origin_cannot_open_a_websocket_once_origins_are_confi
     assert browser.execute_async_script(OPEN_SOCKET, allowed.ws_url("chat")) == "open"
     other = node_factory("web4", "--chat", "--cors-origin", "https://app.example.com", "--static", str(REPO / "Examples" / "chat"))
     assert browser.execute_async_script(OPEN_SOCKET, other.ws_url("chat")) == "refused"
+    # Refused by the origin check (not some other failure), with Chromium's Origin header in the node's log.
+    log = (tmp_path / "web4.log").read_text(errors="replace")
+    assert f"hubmesh.origin={page_origin} " in log, log
     # The node's own pages still connect (same origin), and the refused page hurt nobody.
     browser.get(f"{other.http}/index.html")
     assert browser.execute_async_script(OPEN_SOCKET, other.ws_url("chat")) == "open"
