@@ -71,7 +71,8 @@ if [ "$BUILD" -eq 1 ]; then
     cc -O2 -o "$TOOLS/ack_router" "$ROOT/Bindings/python/benchmarks/ack_router.c" -lzmq
     (cd "$BENCH_DIR/ingest/go" && GOFLAGS=-mod=mod GOPROXY=off go build -o "$TOOLS/ingest-go" .) || say "WARNING: the Go ingest client did not build"
 fi
-BIN="$(cd "$PACKAGE_DIR" && swift build -c release --show-bin-path)"
+# $BENCH_BIN: run binaries from elsewhere (e.g. a copy of an older build, to compare alternately).
+BIN="${BENCH_BIN:-$(cd "$PACKAGE_DIR" && swift build -c release --show-bin-path)}"
 
 # --- peers and limits ------------------------------------------------------------------------
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true

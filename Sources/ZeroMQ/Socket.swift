@@ -148,6 +148,13 @@ public final class Socket {
         return frames
     }
 
+    /// The socket's `ZMQ_FD`: a file descriptor that becomes readable when the socket's state may have
+    /// changed (edge-triggered: check ``events`` or read until `nil` after it fires). For polling a
+    /// socket that another thread uses under a lock.
+    public var fileDescriptor: Int32 {
+        get throws(ZMQError) { try getInt(ZMQ_FD) }
+    }
+
     /// The events the socket is ready for now (`ZMQ_EVENTS`).
     public var events: PollEvents {
         get throws(ZMQError) { PollEvents(rawValue: Int16(truncatingIfNeeded: try getInt(ZMQ_EVENTS))) }

@@ -80,6 +80,9 @@ struct MemberCommand: AsyncParsableCommand {
     @Option(help: "Envelopes of one topic packed into one ZeroMQ message at most, under load (1: no batching).")
     var maxBatch: Int = 64
 
+    @Flag(help: "Send each published envelope on the publishing thread instead of the I/O thread: lower latency, less throughput (no batches).")
+    var sendImmediately = false
+
     @Option(help: "Kernel socket buffer size in bytes for PUB and SUB (default: the OS default).")
     var socketBuffer: Int32?
 
@@ -123,6 +126,7 @@ struct MemberCommand: AsyncParsableCommand {
         configuration.highWaterMark = hwm
         configuration.forgetAfter = forgetAfterMs > 0 ? .milliseconds(forgetAfterMs) : nil
         configuration.maxBatchEnvelopes = maxBatch
+        configuration.sendImmediately = sendImmediately
         configuration.socketBufferSize = socketBuffer
         let member: MeshMember
         do {

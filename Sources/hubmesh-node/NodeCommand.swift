@@ -83,6 +83,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Envelopes of one topic packed into one mesh message at most, under load (1: no batching).")
     var meshMaxBatch: Int = 64
 
+    @Flag(help: "Send each published envelope on the publishing thread instead of the mesh I/O thread: lower latency, less throughput (no batches).")
+    var meshSendImmediately = false
+
     @Option(help: "Seconds of silence after which a dead mesh peer is forgotten and its connections closed (0: never; seeds never are).")
     var meshForgetAfter: Int = 60
 
@@ -138,6 +141,7 @@ struct NodeCommand: AsyncParsableCommand {
         )
         configuration.meshHighWaterMark = meshHwm
         configuration.meshMaxBatch = meshMaxBatch
+        configuration.meshSendImmediately = meshSendImmediately
         configuration.meshForgetAfter = meshForgetAfter > 0 ? .seconds(meshForgetAfter) : nil
         configuration.corsOrigins = corsOrigin
         return configuration

@@ -34,11 +34,12 @@ struct MeshPublisherRole: AsyncParsableCommand {
     @Option var count = 1_000_000
     @Option var rate = 0
     @Option var join: [String] = []
+    @Flag var sendImmediately = false
 
     func run() async throws {
-        let member = try MeshMember(
-            configuration: MeshConfiguration(memberID: id, role: .member, endpoint: "tcp://127.0.0.1:0", join: join),
-            logger: Logger(label: "bench"))
+        var configuration = MeshConfiguration(memberID: id, role: .member, endpoint: "tcp://127.0.0.1:0", join: join)
+        configuration.sendImmediately = sendImmediately
+        let member = try MeshMember(configuration: configuration, logger: Logger(label: "bench"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await member.run() }
             guard await member.waitUntilJoined() else { throw BenchError("publisher did not join") }

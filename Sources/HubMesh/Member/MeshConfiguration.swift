@@ -42,6 +42,13 @@ public struct MeshConfiguration: Sendable {
     /// message, so under load this multiplies what one hop carries. A lone envelope always leaves on
     /// its own, so an idle mesh adds no delay. Default 64; 1 turns batching off.
     public var maxBatchEnvelopes: Int = 64
+    /// Whether a publisher hands each envelope to ZeroMQ on its own thread, rather than queueing it
+    /// for the member's I/O thread. Lower latency (no wake-up of, and on a busy machine no wait for,
+    /// the I/O thread: mesh hop p50 at 100 k/s about a third lower on a 2-core machine), but no
+    /// batches from a publisher's bursts: about 40 % less throughput per publisher and more CPU per
+    /// envelope at both ends (`docs/benchmarks.md`, section 1). Publishes with `deferWake` are
+    /// batched either way (by the publisher's ``MeshMember/flushPublishes()``). Default `false`.
+    public var sendImmediately = false
     /// A batch stops growing at this many bytes (an envelope larger than it leaves alone). It also
     /// bounds what one pipe slot of the high-water mark can hold. Default 16 KiB.
     public var maxBatchBytes: Int = 16 << 10

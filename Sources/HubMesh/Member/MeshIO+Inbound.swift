@@ -4,15 +4,14 @@ import ZeroMQ
 extension MeshIO {
     /// Reads subscription messages from the XPUB and answers barrier subscriptions.
     func drainPublisher() {
-        while true {
-            let frame: [UInt8]?
-            do {
-                frame = try publisher.receiveFrame(dontWait: true)?.bytes
-            } catch {
-                logger.error("reading subscriptions failed: \(error)")
-                return
-            }
-            guard let frame else { return }
+        let frames: [[UInt8]]
+        do {
+            frames = try inbox.readSubscriptions()
+        } catch {
+            logger.error("reading subscriptions failed: \(error)")
+            return
+        }
+        for frame in frames {
             // [1, topic...] subscribes, [0, topic...] unsubscribes. A barrier topic is \0S\0member\0token\0.
             guard frame.count > 4, frame[0] == 1, frame[1] == 0, frame[2] == Topic.Letter.barrier, frame[3] == 0 else { continue }
             let parts = frame[4...].split(separator: 0, omittingEmptySubsequences: false)

@@ -119,7 +119,7 @@ extension MeshIO {
     func send(_ body: MeshMessage.Body, via dealer: Socket?, to target: String) {
         guard let dealer else { return }
         do {
-            let frame = try inbox.encodeLocally(body, origin: me.id, epoch: me.epoch, sequenced: false)
+            let frame = try inbox.encodeDirected(body, origin: me.id, epoch: me.epoch)
             if try !dealer.send(frame, dontWait: true) {
                 if case .control(.heartbeat) = body { return }  // the next one will do
                 logger.warning("directed message to \(target) dropped: its queue is full (is it stalled?)")
@@ -276,7 +276,7 @@ extension MeshIO {
         if !repairDeadlines.isEmpty { expireRepairs(now: now) }
         if now >= nextSnapshot {
             nextSnapshot = now.advanced(by: .milliseconds(100))
-            replay.evict(now: now)
+            inbox.withLane { $0.replay.evict(now: now) }
             publishSnapshot()
         }
     }
@@ -309,8 +309,12 @@ extension MeshIO {
 
     func publishSnapshot() {
         flushReceivedCount()
+        let (published, batches) = inbox.lane.withLock { $0.collectCounts() }
+        let waits = inbox.state.withLock { $0.backpressureWaits }
+        self.counters.published.merge(published, uniquingKeysWith: +)
+        self.counters.batchesPublished += batches
         var counters = self.counters
-        counters.backpressureWaits = inbox.state.withLock { $0.backpressureWaits }
+        counters.backpressureWaits = waits
         let snapshot = MeshSnapshot(me: me, peers: membership.statuses(now: clock.now), joined: joined, counters: counters)
         self.snapshot.withLock { $0 = snapshot }
         metrics.update(snapshot)

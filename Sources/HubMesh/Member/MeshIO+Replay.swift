@@ -8,13 +8,16 @@ extension MeshIO {
     /// The XPUB refused a frame: a subscriber's pipe is full. If that lasts, fan-out turns lossy for a
     /// while so the other members keep receiving; the stalled one repairs from the replay buffer.
     func noteBlocked(now: ContinuousClock.Instant) {
-        guard let since = blockedSince else {
-            blockedSince = now
-            return
-        }
-        guard lossyUntil == nil, let stallTimeout = configuration.stallTimeout, since.duration(to: now) >= stallTimeout else { return }
+        guard lossyUntil == nil, let stallTimeout = configuration.stallTimeout else { return }
+        let since: ContinuousClock.Instant
         do {
-            try publisher.setXPubNoDrop(false)
+            let lossy = try inbox.withLane { lane throws(ZMQError) -> ContinuousClock.Instant? in
+                guard let since = lane.blockedSince, since.duration(to: now) >= stallTimeout else { return nil }
+                try lane.socket.setXPubNoDrop(false)
+                return since
+            }
+            guard let lossy else { return }
+            since = lossy
         } catch {
             logger.error("could not switch fan-out to lossy: \(error)")
             return
@@ -32,9 +35,11 @@ extension MeshIO {
     func checkLossy(now: ContinuousClock.Instant) {
         guard let until = lossyUntil, now >= until else { return }
         do {
-            try publisher.setXPubNoDrop(true)
+            try inbox.withLane { lane throws(ZMQError) in
+                try lane.socket.setXPubNoDrop(true)
+                lane.blockedSince = nil
+            }
             lossyUntil = nil
-            blockedSince = nil
             logger.info("fan-out is lossless again")
         } catch {
             logger.error("could not switch fan-out back to lossless: \(error)")
@@ -66,16 +71,23 @@ extension MeshIO {
             flushUntil = nil
             return
         }
-        for topic in replay.topics(since: since, limit: Self.flushTopicLimit) {
-            guard let envelope = Self.flushEnvelope(for: topic), let sequence = replay.lastSequence(topic: topic) else { continue }
-            do {
-                let header = MeshHeader(origin: me.id, epoch: me.epoch, sequence: sequence, messageID: 0)
-                let frame = try MeshCodec.encode(MeshMessage(header: header, body: .hub(envelope)), topic: topic)
-                backlog.append(Outgoing(frame: frame, kind: "", topic: nil, sequence: 0))
-            } catch {
-                logger.error("could not encode a flush for \(topic): \(error)")
+        // Under the lock throughout: the number a flush names is the last one handed to ZeroMQ, and
+        // the flush is queued behind everything queued after it.
+        let failures = inbox.withLane { lane -> [String] in
+            var failures: [String] = []
+            for topic in lane.replay.topics(since: since, limit: Self.flushTopicLimit) {
+                guard let envelope = Self.flushEnvelope(for: topic), let sequence = lane.replay.lastSequence(topic: topic) else { continue }
+                do {
+                    let header = MeshHeader(origin: me.id, epoch: me.epoch, sequence: sequence, messageID: 0)
+                    let frame = try MeshCodec.encode(MeshMessage(header: header, body: .hub(envelope)), topic: topic)
+                    lane.append(PublishLane.Outgoing(frame: frame, kind: "", topic: nil, sequence: 0))
+                } catch {
+                    failures.append("could not encode a flush for \(topic): \(error)")
+                }
             }
+            return failures
         }
+        for failure in failures { logger.error("\(failure)") }
     }
 
     /// A flush arrived: if it names a number this receiver never saw, repair up to it.
@@ -196,7 +208,7 @@ extension MeshIO {
 
     func serveReplay(topic bytes: [UInt8], range: ClosedRange<UInt64>, to requester: String) {
         counters.replaysServed += 1
-        let lookup = replay.frames(topic: Topic(bytes: bytes), range: range)
+        let lookup = inbox.withLane { $0.replay.frames(topic: Topic(bytes: bytes), range: range) }
         if let gone = lookup.gone {
             logger.warning(
                 "replay requested for messages no longer in the replay buffer",

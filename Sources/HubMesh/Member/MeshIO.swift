@@ -11,13 +11,16 @@ import ZeroMQ
 /// Sockets: an XPUB (data fan-out; reads subscription messages to answer barriers), a SUB connected
 /// to every peer's PUB, a ROUTER for directed traffic in, and one DEALER per peer for directed
 /// traffic out. Swift code talks to it through ``MeshInbox``; deliveries go out through handlers.
+/// The XPUB is the exception: it sits in the inbox's ``PublishLane``, under its lock, so publishers
+/// send on their own threads; this thread uses it under the same lock.
 final class MeshIO: @unchecked Sendable {
     let configuration: MeshConfiguration
     let me: MemberInfo
     let inbox: MeshInbox
     let logger: Logger
     let context: Context
-    let publisher: Socket
+    /// The XPUB's `ZMQ_FD`: readable when the socket may have subscription messages to read.
+    let publisherSignal: Int32
     let subscriber: Socket
     let router: Socket
     let poller = Poller()
@@ -32,8 +35,6 @@ final class MeshIO: @unchecked Sendable {
     var lastHeardOrigin: String?
     /// The previous hub message's decoded prefix (see ``MeshCodec/PrefixCache``).
     var prefixCache = MeshCodec.PrefixCache()
-    /// This thread's own copies of the inbox's topics, by id (see ``MeshInbox/State/topicID(_:)``).
-    var localTopics: [Topic] = []
     /// Deliveries counted but not yet added to `counters.received`: one dictionary update per run
     /// of one kind instead of one per message (``flushReceivedCount()``).
     var receivedRun: (kind: String, count: Int) = ("", 0)
@@ -59,15 +60,8 @@ final class MeshIO: @unchecked Sendable {
     var peerEndpoints: [String: (router: String, publish: String)] = [:]
     /// Join seeds not yet answered, by endpoint.
     var unansweredSeeds: Set<String>
-    /// Frames for the PUB that ZeroMQ could not take yet, in order.
-    var backlog: [Outgoing] = []
-    var backlogHead = 0
-    /// Where batches are built (kept between them: it allocates nothing once grown).
-    var batchScratch: [UInt8] = []
-    var replay: ReplayBuffer<ContinuousClock.Instant>
     var repairs: [RepairKey: TopicRepair<MeshDelivery>] = [:]
     var repairDeadlines: [RepairKey: ContinuousClock.Instant] = [:]
-    var blockedSince: ContinuousClock.Instant?
     var lossyUntil: ContinuousClock.Instant?
     var barriers: [String: PendingBarrier] = [:]
     var barrierCounter: UInt64 = 0
@@ -81,14 +75,6 @@ final class MeshIO: @unchecked Sendable {
     var nextHeartbeat: ContinuousClock.Instant
     var nextSnapshot: ContinuousClock.Instant
     var stopping = false
-
-    /// A frame waiting for the PUB socket; hub envelopes carry their topic and sequence for the replay buffer.
-    struct Outgoing {
-        var frame: [UInt8]
-        var kind: String
-        var topic: Topic?
-        var sequence: UInt64
-    }
 
     struct RepairKey: Hashable {
         var origin: String
@@ -115,17 +101,16 @@ final class MeshIO: @unchecked Sendable {
 
     init(
         configuration: MeshConfiguration,
-        inbox: MeshInbox,
         logger: Logger,
         events: AsyncStream<MeshEvent>.Continuation,
         requests: AsyncStream<(origin: String, request: GroupManagement)>.Continuation
     ) throws(HubMeshError) {
         self.configuration = configuration
-        self.inbox = inbox
         self.logger = logger
         self.events = events
         self.requests = requests
         let (routerEndpoint, publishEndpoint) = try configuration.resolvedEndpoints()
+        let publisher: Socket
         do {
             context = try Context()
             publisher = try Socket(context, type: .xpub)
@@ -171,14 +156,21 @@ final class MeshIO: @unchecked Sendable {
         membership = Membership(
             me: me, deadAfter: configuration.deadAfter, forgetAfter: configuration.forgetAfter,
             keeping: configuration.join.reduce(into: Set()) { $0.formUnion(SeedEndpoints.spellings(of: $1)) })
-        replay = ReplayBuffer(capacity: configuration.replayCapacity, maxAge: configuration.replayMaxAge)
         unansweredSeeds = Set(configuration.join.filter { $0 != boundRouter })
         let now = clock.now
         nextHeartbeat = now
         nextSnapshot = now
         snapshot = Mutex(MeshSnapshot(me: me, peers: [], joined: false, counters: MeshCounters()))
+        do {
+            publisherSignal = try publisher.fileDescriptor
+            inbox = try MeshInbox(
+                limit: configuration.publishQueueLimit, immediate: configuration.sendImmediately,
+                lane: PublishLane(socket: publisher, origin: me.id, epoch: me.epoch, configuration: configuration, logger: logger))
+        } catch {
+            throw HubMeshError(code: .transport, message: "could not set up the member's publish lane: \(error.message)")
+        }
         poller.add(fileDescriptor: inbox.wake.fileDescriptor)
-        poller.add(publisher)
+        poller.add(fileDescriptor: publisherSignal)
         poller.add(subscriber)
         poller.add(router)
     }
@@ -199,16 +191,16 @@ final class MeshIO: @unchecked Sendable {
         do { try subscriber.subscribe(Topic.linkHeartbeat.bytes) } catch { logger.error("subscribe failed: \(error)") }
         for seed in unansweredSeeds { sayHello(toEndpoint: seed) }
         if unansweredSeeds.isEmpty { checkJoined() }
-        var sent = 0
         var commands: [MeshCommand] = []
         while !stopping {
-            inbox.take(sent: sent, maySleep: backlogHead >= backlog.count, into: &commands)
-            sent = 0
+            let lane = inbox.take(into: &commands)
             for command in commands { execute(command) }
             let tookCommands = !commands.isEmpty
             commands.removeAll(keepingCapacity: commands.capacity <= 65_536)
             if stopping { break }
-            let timeout = backlogHead < backlog.count ? 1 : pollTimeout()
+            // Frames ZeroMQ refused are retried every millisecond. A publisher's send may have taken
+            // the XPUB's ZMQ_FD signal for a subscription message: look again within 5 ms.
+            let timeout = lane.queued ? 1 : lane.sentByPublishers ? min(5, pollTimeout()) : pollTimeout()
             if !tookCommands {
                 do {
                     try poller.poll(timeoutMilliseconds: timeout)
@@ -221,7 +213,7 @@ final class MeshIO: @unchecked Sendable {
             drainPublisher()
             drainSubscriber(budget: 20_000)
             drainRouter(budget: 10_000)
-            sent += flushBacklog()
+            flushLane()
             timers()
         }
         shutdown()
@@ -237,9 +229,6 @@ final class MeshIO: @unchecked Sendable {
 
     func execute(_ command: MeshCommand) {
         switch command {
-        case .publish(let frame, let kind, let id, let sequence):
-            if id >= localTopics.count { localTopics += inbox.topics(from: localTopics.count) }
-            backlog.append(Outgoing(frame: frame, kind: kind, topic: localTopics[id], sequence: sequence))
         case .subscribe(let topic):
             do { try subscriber.subscribe(topic.bytes) } catch { logger.error("subscribe failed: \(error)") }
         case .unsubscribe(let topic):
@@ -259,84 +248,20 @@ final class MeshIO: @unchecked Sendable {
         }
     }
 
-    /// Hands queued frames to the XPUB without blocking; keeps the rest for the next turn.
+    /// Hands queued frames to the XPUB without blocking (the rest waits for the next turn); notes a stall.
     /// - Returns: how many publishes left the queue.
-    func flushBacklog() -> Int {
-        guard backlogHead < backlog.count else { return 0 }
-        var sent = 0
+    @discardableResult
+    func flushLane() -> Int {
         let now = clock.now
-        // Per-kind counts, added to the dictionary once per run of one kind rather than per frame.
-        var runKind = ""
-        var runCount = 0
-        defer { if runCount > 0 { counters.published[runKind, default: 0] += runCount } }
-        while backlogHead < backlog.count {
-            let item = backlog[backlogHead]
-            let end = batchEnd(from: backlogHead)
-            let ok: Bool
-            do {
-                if end - backlogHead > 1, let topic = item.topic {
-                    try MeshCodec.encodeBatch(
-                        topic: topic.bytes, origin: me.id, epoch: me.epoch, frames: backlog[backlogHead..<end].lazy.map(\.frame), into: &batchScratch)
-                    ok = try publisher.send(batchScratch, dontWait: true)
-                } else {
-                    ok = try publisher.send(item.frame, dontWait: true)
-                }
-            } catch {
-                // Refused for good: logged, not retried forever. The envelopes still go to the replay
-                // buffer below, so receivers see the gap at the next envelope and repair it.
-                logger.error("publish failed", metadata: ["hubmesh.error": "\(error)", "hubmesh.envelopes": "\(end - backlogHead)"])
-                ok = true
-            }
-            if !ok {
-                noteBlocked(now: now)
-                break
-            }
-            blockedSince = nil
-            if end - backlogHead > 1 { counters.batchesPublished += 1 }
-            for index in backlogHead..<end {
-                let item = backlog[index]
-                guard let topic = item.topic else { continue }
-                if item.kind != runKind {
-                    if runCount > 0 { counters.published[runKind, default: 0] += runCount }
-                    runKind = item.kind
-                    runCount = 0
-                }
-                runCount += 1
-                replay.append(topic: topic, sequence: item.sequence, frame: item.frame, now: now)
-                sent += 1
-            }
-            backlogHead = end
-        }
-        if backlogHead >= backlog.count {
-            backlog.removeAll(keepingCapacity: backlog.capacity <= 65_536)
-            backlogHead = 0
-        } else if backlogHead > 65_536 {
-            backlog.removeFirst(backlogHead)
-            backlogHead = 0
-        }
-        return sent
-    }
-
-    /// Where the batch starting at `start` ends: the envelopes queued back to back on the same topic,
-    /// within the configured limits. Flushes and control frames (no topic) always leave alone.
-    func batchEnd(from start: Int) -> Int {
-        guard let topic = backlog[start].topic else { return start + 1 }
-        var end = start + 1
-        var bytes = backlog[start].frame.count
-        let limit = min(backlog.count, start + configuration.maxBatchEnvelopes)  // checked at start: 1...65535
-        while end < limit, let next = backlog[end].topic, next == topic {
-            bytes += 4 + backlog[end].frame.count
-            if bytes > configuration.maxBatchBytes { break }
-            end += 1
-        }
-        return end
+        let flushed = inbox.flush(now: now, byPublisher: false)
+        if flushed.blocked { noteBlocked(now: now) }
+        return flushed.sent
     }
 
     /// Queues a frame on the XPUB behind everything already queued (order is kept).
     func publishLocally(_ body: MeshMessage.Body) {
         do {
-            let frame = try inbox.encodeLocally(body, origin: me.id, epoch: me.epoch, sequenced: true)
-            backlog.append(Outgoing(frame: frame, kind: "", topic: nil, sequence: 0))
+            try inbox.queueLocally(body, origin: me.id, epoch: me.epoch)
         } catch {
             logger.error("could not encode \(body): \(error)")
         }
@@ -346,11 +271,12 @@ final class MeshIO: @unchecked Sendable {
         // Say goodbye so peers mark this member dead at once, and give queued publishes a moment to leave.
         for peer in membership.alivePeerIDs { sendDirected(.control(.bye), toMember: peer) }
         let deadline = clock.now.advanced(by: .seconds(2))
-        while backlogHead < backlog.count && clock.now < deadline {
-            if flushBacklog() == 0 { _ = try? poller.poll(timeoutMilliseconds: 5) }
+        while inbox.queued > 0 && clock.now < deadline {
+            if flushLane() == 0 { _ = try? poller.poll(timeoutMilliseconds: 5) }
         }
-        if backlogHead < backlog.count {
-            logger.warning("stopping with \(backlog.count - backlogHead) envelopes not handed to ZeroMQ")
+        let left = inbox.queued
+        if left > 0 {
+            logger.warning("stopping with \(left) envelopes not handed to ZeroMQ")
         }
         for (_, request) in pending {
             request.completion(HubMeshError(code: .notRunning, message: "the mesh member is shutting down"))
@@ -366,7 +292,7 @@ final class MeshIO: @unchecked Sendable {
         dealers.removeAll()
         subscriber.close()
         router.close()
-        publisher.close()
+        inbox.withLane { $0.close() }
         // Without this, a process that exits right after stopping loses what libzmq still had queued
         // (the PUB's linger bounds the wait).
         context.terminate()

@@ -4,8 +4,6 @@ import ZeroMQ
 
 /// A request from Swift code to the member's I/O thread.
 enum MeshCommand: @unchecked Sendable {
-    /// A numbered frame on the topic with this id (``MeshInbox/State/topicID(_:)``).
-    case publish(frame: [UInt8], kind: String, topicID: Int, sequence: UInt64)
     case subscribe(Topic)
     case unsubscribe(Topic)
     case barrier(peers: Set<String>?, completion: @Sendable (_ missing: [String]) -> Void)
@@ -28,24 +26,37 @@ enum Waiter: @unchecked Sendable {
     }
 }
 
-/// The shared, lock-protected side of a member: commands in, backpressure, sequence numbering.
+/// The shared, lock-protected side of a member: commands in, publishes in, backpressure, sequence
+/// numbering; and the publish lane (the XPUB, and what ZeroMQ has not taken yet) under a lock of its own.
+///
+/// Two locks, always taken in the order lane, then state: the state lock is held for a few
+/// instructions (numbering a publish and queueing it), the lane lock while frames are handed to
+/// ZeroMQ. A flush takes the lane lock, moves the queued publishes into the lane, and sends them:
+/// frames leave in the order they were numbered, whichever thread sends them.
 final class MeshInbox: Sendable {
     struct State: ~Copyable {
         var commands: [MeshCommand] = []
-        /// Publishes enqueued and not yet handed to ZeroMQ.
-        var pendingPublishes = 0
+        /// Numbered publishes (and control frames) not yet moved into the lane, in order.
+        var pending: [PublishLane.Outgoing] = []
+        /// Frames the lane held after its last flush (refused by ZeroMQ so far).
+        var carried = 0
         var waiters: [Waiter] = []
         /// The I/O thread is (about to be) blocked in poll and needs a signal.
         var sleeping = false
         var stopped = false
         var messageID: UInt64 = 0
         /// Every topic published on gets a small id: its sequence counter is `sequences[id]`, and
-        /// publish commands carry the id rather than the topic, so the publishing thread and the
-        /// I/O thread never share (and contend on the reference count of) one topic buffer.
+        /// the prefix cache remembers the id, so a repeated topic is numbered without hashing it.
         var topicIDs: [Topic: Int] = [:]
         var topics: [Topic] = []
         var sequences: [UInt64] = []
         var backpressureWaits = 0
+        /// A thread other than the I/O thread sent since the I/O thread last read subscriptions: its
+        /// send may have taken the XPUB's `ZMQ_FD` signal, so the I/O thread looks again soon.
+        var sentByPublishers = false
+
+        /// Publishes not yet handed to ZeroMQ.
+        var queued: Int { pending.count + carried }
 
         mutating func topicID(_ topic: Topic) -> Int {
             if let id = topicIDs[topic] { return id }
@@ -57,14 +68,19 @@ final class MeshInbox: Sendable {
     }
 
     let state = Mutex(State())
+    let lane: Mutex<PublishLane>
     /// The frame prefix of the previous publish (publishers mostly repeat their topic).
     let lastPrefix = Mutex<MeshCodec.EncodePrefix?>(nil)
     let wake: WakeUp
     let limit: Int
+    /// Publishers send on their own threads (``MeshConfiguration/sendImmediately``).
+    let immediate: Bool
 
-    init(limit: Int) throws(ZMQError) {
+    init(limit: Int, immediate: Bool, lane: consuming PublishLane) throws(ZMQError) {
         wake = try WakeUp()
         self.limit = limit
+        self.immediate = immediate
+        self.lane = Mutex(lane)
     }
 
     /// Queues a command and wakes the I/O thread if it sleeps.
@@ -77,7 +93,16 @@ final class MeshInbox: Sendable {
         if signal { wake.signal() }
     }
 
-    /// Numbers, encodes and queues a publish; waits while too many are pending.
+    /// Wakes the I/O thread if it sleeps.
+    func wakeIfSleeping() {
+        let signal = state.withLock { state -> Bool in
+            defer { state.sleeping = false }
+            return state.sleeping
+        }
+        if signal { wake.signal() }
+    }
+
+    /// Numbers, encodes and sends (or queues) a publish; waits while too many are queued.
     func publish(_ body: MeshMessage.Body, origin: String, epoch: UInt64, kind: String) async throws(HubMeshError) {
         if try enqueue(body, origin: origin, epoch: epoch, kind: kind) {
             await withCheckedContinuation { continuation in
@@ -88,9 +113,9 @@ final class MeshInbox: Sendable {
 
     /// Like `publish`, but blocks the calling thread while the queue is full. For dedicated threads only.
     ///
-    /// With `deferWake`, a sleeping I/O thread is not woken for this publish: the caller calls
-    /// ``wakeIfSleeping()`` once after a burst (one wake-up per burst instead of one per message).
-    /// It is still woken before the caller waits for the queue to drain.
+    /// With `deferWake`, the envelope is only queued: the caller calls ``flushPublishes()`` once
+    /// after a burst, which sends the burst in batches on its own thread. A call that has to wait
+    /// sends first.
     func publishBlocking(_ body: MeshMessage.Body, origin: String, epoch: UInt64, kind: String, deferWake: Bool = false) throws(HubMeshError) {
         if try enqueue(body, origin: origin, epoch: epoch, kind: kind, deferWake: deferWake) {
             let semaphore = DispatchSemaphore(value: 0)
@@ -98,29 +123,49 @@ final class MeshInbox: Sendable {
         }
     }
 
-    /// Wakes the I/O thread if it sleeps (after publishes queued with `deferWake`).
-    func wakeIfSleeping() {
-        let signal = state.withLock { state -> Bool in
-            defer { state.sleeping = false }
-            return state.sleeping
+    /// Sends what is queued (after publishes queued with `deferWake`) on the calling thread; wakes
+    /// the I/O thread to retry what ZeroMQ refused.
+    func flushPublishes() {
+        if flush(now: ContinuousClock.now, byPublisher: true).blocked { wakeIfSleeping() }
+    }
+
+    /// Moves the queued publishes into the lane and hands them to ZeroMQ, in order; resumes the
+    /// waiters it made room for.
+    @discardableResult
+    func flush(now: ContinuousClock.Instant, byPublisher: Bool) -> PublishLane.Flushed {
+        let limit = self.limit
+        let (flushed, resume) = lane.withLock { lane -> (PublishLane.Flushed, [Waiter]) in
+            state.withLock { lane.absorb(&$0.pending) }
+            let flushed = lane.flush(now: now)
+            let carried = lane.queued
+            let resume = state.withLock { state -> [Waiter] in
+                state.carried = carried
+                if byPublisher && flushed.sent > 0 { state.sentByPublishers = true }
+                guard !state.waiters.isEmpty && state.queued <= limit / 2 else { return [] }
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            return (flushed, resume)
         }
-        if signal { wake.signal() }
+        for waiter in resume { waiter.resume() }
+        return flushed
     }
 
     /// Parks a waiter until the queue drains. Returns `false` if there is no need to wait.
     private func park(_ waiter: Waiter) -> Bool {
         state.withLock { state -> Bool in
-            if state.pendingPublishes <= limit / 2 || state.stopped { return false }
+            if state.queued <= limit / 2 || state.stopped { return false }
             state.waiters.append(waiter)
             return true
         }
     }
 
-    /// Numbers, encodes and queues; returns whether the caller should wait.
+    /// Numbers, encodes and sends or queues; returns whether the caller should wait.
     ///
     /// The frame is encoded before taking the lock, with sequence and message id zero; under the lock
-    /// they are assigned and patched in (16 bytes), so the queue order and the numbering agree while
-    /// the I/O thread is held up as briefly as possible.
+    /// they are assigned and patched in (16 bytes) and the frame is queued, so the queue order and
+    /// the numbering agree. With `immediate` (and not `deferWake`), the caller then sends it (and
+    /// whatever was queued before it) itself; else the I/O thread does, woken if it sleeps.
     private func enqueue(
         _ body: MeshMessage.Body, origin: String, epoch: UInt64, kind: String, deferWake: Bool = false
     ) throws(HubMeshError) -> Bool {
@@ -164,7 +209,10 @@ final class MeshInbox: Sendable {
             }
             numbering = MeshCodec.numberingOffset(topic: topic, origin: origin)
         }
-        let result = state.withLock { state -> Result<(signal: Bool, wait: Bool, id: Int), HubMeshError> in
+        let limit = self.limit
+        let immediate = self.immediate
+        typealias Outcome = (sendHere: Bool, signal: Bool, wait: Bool, id: Int)
+        let result = state.withLock { state -> Result<Outcome, HubMeshError> in
             guard !state.stopped else {
                 return .failure(HubMeshError(code: .notRunning, message: "the mesh member is shut down"))
             }
@@ -173,63 +221,90 @@ final class MeshInbox: Sendable {
             state.sequences[id] &+= 1
             let sequence = state.sequences[id]
             MeshCodec.patchNumbering(&frame, at: numbering, sequence: sequence, messageID: state.messageID)
-            state.commands.append(.publish(frame: frame, kind: kind, topicID: id, sequence: sequence))
-            state.pendingPublishes += 1
-            let wait = state.pendingPublishes > limit
-            if wait { state.backpressureWaits += 1 }
-            let signal = state.sleeping && (wait || !deferWake)
+            state.pending.append(PublishLane.Outgoing(frame: frame, kind: kind, topic: state.topics[id], sequence: sequence))
+            let wait = state.queued > limit
+            let sendHere = (immediate && !deferWake) || wait
+            let signal = state.sleeping && !sendHere && !deferWake
             if signal { state.sleeping = false }
-            return .success((signal, wait, id))
+            return .success((sendHere, signal, wait, id))
         }
-        let (signal, wait, id) = try result.get()
+        let outcome = try result.get()
         if var prefix = newPrefix {
-            prefix.topicID = id
+            prefix.topicID = outcome.id
             lastPrefix.withLock { $0 = prefix }
         }
-        if signal { wake.signal() }
+        if outcome.signal { wake.signal() }
+        guard outcome.sendHere else { return false }
+        let flushed = flush(now: ContinuousClock.now, byPublisher: true)
+        // The I/O thread retries what ZeroMQ refused, and makes room for a caller that waits.
+        let wait = outcome.wait && state.withLock { $0.queued > limit }
+        if flushed.blocked || wait { wakeIfSleeping() }
+        if wait { state.withLock { $0.backpressureWaits += 1 } }
         return wait
     }
 
-    /// Numbers and encodes a message sent by the I/O thread itself (control and directed messages).
-    func encodeLocally(_ body: MeshMessage.Body, origin: String, epoch: UInt64, sequenced: Bool) throws(MeshProtocolError) -> [UInt8] {
+    /// Numbers and encodes a directed message the I/O thread sends (unsequenced).
+    func encodeDirected(_ body: MeshMessage.Body, origin: String, epoch: UInt64) throws(MeshProtocolError) -> [UInt8] {
         let topic = try MeshCodec.topic(for: body)
-        let header = state.withLock { state -> MeshHeader in
+        let messageID = state.withLock { state -> UInt64 in
             state.messageID &+= 1
-            var sequence: UInt64 = 0
-            if sequenced {
-                let id = state.topicID(topic)
-                state.sequences[id] &+= 1
-                sequence = state.sequences[id]
-            }
-            return MeshHeader(origin: origin, epoch: epoch, sequence: sequence, messageID: state.messageID)
+            return state.messageID
         }
+        let header = MeshHeader(origin: origin, epoch: epoch, sequence: 0, messageID: messageID)
         return try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
     }
 
-    /// I/O thread: copies of the topics with ids `from...` (new buffers, owned by the caller's thread).
-    func topics(from id: Int) -> [Topic] {
-        let shared = state.withLock { Array($0.topics[min(id, $0.topics.count)...]) }
-        return shared.map { topic in Topic(bytes: topic.bytes.withUnsafeBufferPointer { Array($0) }) }
+    /// I/O thread: numbers, encodes and queues a frame of its own (a control frame) behind every
+    /// publish queued so far; the next flush sends it.
+    func queueLocally(_ body: MeshMessage.Body, origin: String, epoch: UInt64) throws(MeshProtocolError) {
+        let topic = try MeshCodec.topic(for: body)
+        try state.withLock { state throws(MeshProtocolError) in
+            state.messageID &+= 1
+            let id = state.topicID(topic)
+            state.sequences[id] &+= 1
+            let header = MeshHeader(origin: origin, epoch: epoch, sequence: state.sequences[id], messageID: state.messageID)
+            let frame = try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
+            state.pending.append(PublishLane.Outgoing(frame: frame, kind: "", topic: nil, sequence: 0))
+        }
+    }
+
+    /// Runs `body` on the lane, under its lock, with every queued publish moved into it first.
+    func withLane<R, E: Error>(_ body: (inout PublishLane) throws(E) -> R) throws(E) -> R {
+        try lane.withLock { lane throws(E) -> R in
+            state.withLock { lane.absorb(&$0.pending) }
+            return try body(&lane)
+        }
+    }
+
+    /// What the I/O thread learns about publishing when it takes commands.
+    struct LaneStatus {
+        /// Frames wait for ZeroMQ: retry soon.
+        var queued: Bool
+        /// A publisher sent since the subscriptions were last read: read them again soon.
+        var sentByPublishers: Bool
     }
 
     /// I/O thread: swaps every queued command into `commands` (which must be empty); the inbox keeps
-    /// the array's capacity for the next ones, so a steady stream of publishes allocates nothing here.
-    /// If there are none, marks the thread as sleeping.
-    func take(sent: Int, maySleep: Bool, into commands: inout [MeshCommand]) {
-        var resume: [Waiter] = []
+    /// the array's capacity for the next ones. If there are none, marks the thread as sleeping.
+    func take(into commands: inout [MeshCommand]) -> LaneStatus {
         state.withLock { state in
-            state.pendingPublishes -= sent
-            if !state.waiters.isEmpty && state.pendingPublishes <= limit / 2 {
-                swap(&resume, &state.waiters)
-            }
             if state.commands.isEmpty {
-                state.sleeping = maySleep
+                state.sleeping = true
             } else {
                 swap(&commands, &state.commands)
             }
+            return LaneStatus(queued: state.queued > 0, sentByPublishers: state.sentByPublishers)
         }
-        for continuation in resume { continuation.resume() }
     }
+
+    /// I/O thread: reads the XPUB's subscription messages.
+    func readSubscriptions() throws(ZMQError) -> [[UInt8]] {
+        state.withLock { $0.sentByPublishers = false }
+        return try lane.withLock { lane throws(ZMQError) in try lane.readSubscriptions() }
+    }
+
+    /// Publishes not yet handed to ZeroMQ.
+    var queued: Int { state.withLock { $0.queued } }
 
     /// Marks the inbox stopped and releases every waiting publisher.
     func stop() {

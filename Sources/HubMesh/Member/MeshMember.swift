@@ -40,23 +40,18 @@ public final class MeshMember: Service, Sendable {
         logger[metadataKey: "hubmesh.member"] = "\(configuration.memberID)"
         self.logger = logger
         self.configuration = configuration
-        do {
-            inbox = try MeshInbox(limit: configuration.publishQueueLimit)
-        } catch {
-            throw HubMeshError(code: .transport, message: error.message)
-        }
         let (events, eventContinuation) = AsyncStream<MeshEvent>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
         let (requests, requestContinuation) = AsyncStream<(origin: String, request: GroupManagement)>.makeStream()
         eventStream = events
         requestStream = requests
         io = try MeshIO(
             configuration: configuration,
-            inbox: inbox,
             logger: logger,
             events: eventContinuation,
             requests: requestContinuation
         )
         info = io.me
+        inbox = io.inbox
     }
 
     /// This member's id.
@@ -155,10 +150,10 @@ public final class MeshMember: Service, Sendable {
     /// reading requests while the mesh is behind, so backpressure reaches the publishers.
     /// Never call it from Swift concurrency's cooperative pool.
     ///
-    /// With `deferWake`, the member's I/O thread is not woken for this envelope: publish a burst
-    /// this way, then call ``flushPublishes()`` once (one wake-up per burst instead of one per
-    /// envelope). The envelope is accepted either way; without the flush it leaves at the I/O
-    /// thread's next turn (at most 100 ms later). A call that has to wait wakes the thread itself.
+    /// With `deferWake`, the envelope is only queued: publish a burst this way, then call
+    /// ``flushPublishes()`` once, which sends the burst in batches on the calling thread (no
+    /// hand-off to the I/O thread). Without the flush it leaves at the I/O thread's next turn (at
+    /// most 100 ms later). A call that has to wait sends what is queued first.
     public func publishBlocking(_ envelope: HubEnvelope, deferWake: Bool = false) throws(HubMeshError) {
         try Self.checkPublishable(envelope)
         try inbox.publishBlocking(.hub(envelope), origin: info.id, epoch: info.epoch, kind: envelope.kindName, deferWake: deferWake)
@@ -177,9 +172,10 @@ public final class MeshMember: Service, Sendable {
         }
     }
 
-    /// Wakes the I/O thread for envelopes published with `deferWake` (see ``publishBlocking(_:deferWake:)``).
+    /// Sends, on the calling thread, the envelopes published with `deferWake` (see ``publishBlocking(_:deferWake:)``),
+    /// in batches.
     public func flushPublishes() {
-        inbox.wakeIfSleeping()
+        inbox.flushPublishes()
     }
 
     // MARK: - Subscriptions

@@ -27,6 +27,7 @@ public enum HubNode {
         var mesh = MeshConfiguration(memberID: configuration.id, role: .node, endpoint: configuration.mesh, join: configuration.join)
         mesh.highWaterMark = configuration.meshHighWaterMark
         mesh.maxBatchEnvelopes = configuration.meshMaxBatch
+        mesh.sendImmediately = configuration.meshSendImmediately
         mesh.forgetAfter = configuration.meshForgetAfter
         do {
             member = try MeshMember(configuration: mesh, logger: logger)

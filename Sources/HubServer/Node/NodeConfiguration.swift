@@ -16,6 +16,8 @@ public struct NodeConfiguration: Sendable {
     public var meshHighWaterMark: Int32 = 10_000
     /// Envelopes of one topic per mesh message at most (``MeshConfiguration/maxBatchEnvelopes``). Default 64.
     public var meshMaxBatch: Int = 64
+    /// Publishers send on their own threads (``MeshConfiguration/sendImmediately``). Default `false`.
+    public var meshSendImmediately = false
     /// Silence after which a dead mesh peer is forgotten (``MeshConfiguration/forgetAfter``); nil: never. Default 60 s.
     public var meshForgetAfter: Duration? = .seconds(60)
     /// The hubs served, each with `JoinGroup` and `LeaveGroup`. Default `["chat"]`.
