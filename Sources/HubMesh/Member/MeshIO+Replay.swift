@@ -80,7 +80,7 @@ extension MeshIO {
                 do {
                     let header = MeshHeader(origin: me.id, epoch: me.epoch, sequence: sequence, messageID: 0)
                     let frame = try MeshCodec.encode(MeshMessage(header: header, body: .hub(envelope)), topic: topic)
-                    lane.append(PublishLane.Outgoing(frame: frame, kind: "", topic: nil, sequence: 0))
+                    lane.append(PublishLane.Outgoing(frame: frame, kind: "", topicID: nil, sequence: 0))
                 } catch {
                     failures.append("could not encode a flush for \(topic): \(error)")
                 }

@@ -201,7 +201,7 @@ final class MeshIO: @unchecked Sendable {
             // Frames ZeroMQ refused are retried every millisecond. A publisher's send may have taken
             // the XPUB's ZMQ_FD signal for a subscription message: look again within 5 ms.
             let timeout = lane.queued ? 1 : lane.sentByPublishers ? min(5, pollTimeout()) : pollTimeout()
-            if !tookCommands {
+            if !tookCommands && !subscriptionsWait() {
                 do {
                     try poller.poll(timeoutMilliseconds: timeout)
                 } catch {
@@ -217,6 +217,17 @@ final class MeshIO: @unchecked Sendable {
             timers()
         }
         shutdown()
+    }
+
+    /// Whether the XPUB holds subscription messages although its `ZMQ_FD` may not say so (this
+    /// thread's own sends can take that signal): then the turn does not sleep.
+    func subscriptionsWait() -> Bool {
+        do {
+            return try inbox.hasSubscriptions()
+        } catch {
+            logger.error("reading the publish socket's events failed: \(error)")
+            return false
+        }
     }
 
     func pollTimeout() -> Int {

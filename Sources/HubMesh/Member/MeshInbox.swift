@@ -133,22 +133,32 @@ final class MeshInbox: Sendable {
     /// waiters it made room for.
     @discardableResult
     func flush(now: ContinuousClock.Instant, byPublisher: Bool) -> PublishLane.Flushed {
+        passLane(markSent: { byPublisher && $0.sent > 0 }) { $0.flush(now: now) }
+    }
+
+    /// Runs `body` on the lane under its lock, with every queued publish moved into it first; then
+    /// records what the lane holds (``State/queued`` counts it) and resumes the waiters there is now
+    /// room for. `markSent`: whether `body` sent on a publisher's thread (see ``State/sentByPublishers``).
+    private func passLane<R, E: Error>(
+        markSent: (borrowing R) -> Bool = { _ in false }, _ body: (inout PublishLane) throws(E) -> R
+    ) throws(E) -> R {
         let limit = self.limit
-        let (flushed, resume) = lane.withLock { lane -> (PublishLane.Flushed, [Waiter]) in
-            state.withLock { lane.absorb(&$0.pending) }
-            let flushed = lane.flush(now: now)
+        let (result, resume) = try lane.withLock { lane throws(E) -> (R, [Waiter]) in
+            state.withLock { lane.absorb(&$0.pending, known: $0.topics) }
+            let result = try body(&lane)
             let carried = lane.queued
+            let sent = markSent(result)
             let resume = state.withLock { state -> [Waiter] in
                 state.carried = carried
-                if byPublisher && flushed.sent > 0 { state.sentByPublishers = true }
+                if sent { state.sentByPublishers = true }
                 guard !state.waiters.isEmpty && state.queued <= limit / 2 else { return [] }
                 defer { state.waiters = [] }
                 return state.waiters
             }
-            return (flushed, resume)
+            return (result, resume)
         }
         for waiter in resume { waiter.resume() }
-        return flushed
+        return result
     }
 
     /// Parks a waiter until the queue drains. Returns `false` if there is no need to wait.
@@ -221,7 +231,7 @@ final class MeshInbox: Sendable {
             state.sequences[id] &+= 1
             let sequence = state.sequences[id]
             MeshCodec.patchNumbering(&frame, at: numbering, sequence: sequence, messageID: state.messageID)
-            state.pending.append(PublishLane.Outgoing(frame: frame, kind: kind, topic: state.topics[id], sequence: sequence))
+            state.pending.append(PublishLane.Outgoing(frame: frame, kind: kind, topicID: id, sequence: sequence))
             let wait = state.queued > limit
             let sendHere = (immediate && !deferWake) || wait
             let signal = state.sleeping && !sendHere && !deferWake
@@ -264,16 +274,14 @@ final class MeshInbox: Sendable {
             state.sequences[id] &+= 1
             let header = MeshHeader(origin: origin, epoch: epoch, sequence: state.sequences[id], messageID: state.messageID)
             let frame = try MeshCodec.encode(MeshMessage(header: header, body: body), topic: topic)
-            state.pending.append(PublishLane.Outgoing(frame: frame, kind: "", topic: nil, sequence: 0))
+            state.pending.append(PublishLane.Outgoing(frame: frame, kind: "", topicID: nil, sequence: 0))
         }
     }
 
-    /// Runs `body` on the lane, under its lock, with every queued publish moved into it first.
+    /// Runs `body` on the lane, under its lock, with every queued publish moved into it first (and
+    /// counted as queued afterwards, whatever `body` added).
     func withLane<R, E: Error>(_ body: (inout PublishLane) throws(E) -> R) throws(E) -> R {
-        try lane.withLock { lane throws(E) -> R in
-            state.withLock { lane.absorb(&$0.pending) }
-            return try body(&lane)
-        }
+        try passLane(body)
     }
 
     /// What the I/O thread learns about publishing when it takes commands.
@@ -295,6 +303,11 @@ final class MeshInbox: Sendable {
             }
             return LaneStatus(queued: state.queued > 0, sentByPublishers: state.sentByPublishers)
         }
+    }
+
+    /// I/O thread: whether subscription messages wait on the XPUB (see ``PublishLane/hasSubscriptions()``).
+    func hasSubscriptions() throws(ZMQError) -> Bool {
+        try lane.withLock { lane throws(ZMQError) in try lane.hasSubscriptions() }
     }
 
     /// I/O thread: reads the XPUB's subscription messages.

@@ -15,11 +15,14 @@ import ZeroMQ
 /// polls the socket's `ZMQ_FD` (a plain file descriptor) rather than the socket. (Hence
 /// `@unchecked Sendable`: the socket is not, and is only used under that lock.)
 struct PublishLane: @unchecked Sendable {
-    /// A frame waiting for the XPUB; hub envelopes carry their topic and sequence for the replay buffer.
+    /// A frame waiting for the XPUB; hub envelopes carry their topic's id (``MeshInbox/State/topicID(_:)``)
+    /// and sequence for the replay buffer. The id, not the topic: the lane keeps its own copies of the
+    /// topics, so a publisher's thread and the sending thread never share (and contend on the reference
+    /// count of) one topic buffer per envelope.
     struct Outgoing {
         var frame: [UInt8]
         var kind: String
-        var topic: Topic?
+        var topicID: Int?
         var sequence: UInt64
     }
 
@@ -39,6 +42,8 @@ struct PublishLane: @unchecked Sendable {
     let logger: Logger
     var backlog: [Outgoing] = []
     var head = 0
+    /// The lane's own copies of the inbox's topics, by id.
+    var topics: [Topic] = []
     /// Where batches are built (kept between them: it allocates nothing once grown).
     var scratch: [UInt8] = []
     var replay: ReplayBuffer<ContinuousClock.Instant>
@@ -69,9 +74,12 @@ struct PublishLane: @unchecked Sendable {
     }
 
     /// Takes `incoming` (emptied; it keeps the capacity of an array the lane no longer needs) behind
-    /// everything already queued.
-    mutating func absorb(_ incoming: inout [Outgoing]) {
+    /// everything already queued; copies the topics (`known`, by id) it has no copy of yet.
+    mutating func absorb(_ incoming: inout [Outgoing], known: [Topic]) {
         guard !incoming.isEmpty else { return }
+        while topics.count < known.count {
+            topics.append(Topic(bytes: known[topics.count].bytes.withUnsafeBufferPointer { Array($0) }))
+        }
         if head >= backlog.count {
             backlog.removeAll(keepingCapacity: true)
             head = 0
@@ -94,9 +102,9 @@ struct PublishLane: @unchecked Sendable {
             let end = batchEnd(from: head)
             let ok: Bool
             do {
-                if end - head > 1, let topic = backlog[head].topic {
+                if end - head > 1, let id = backlog[head].topicID {
                     try MeshCodec.encodeBatch(
-                        topic: topic.bytes, origin: origin, epoch: epoch, frames: backlog[head..<end].lazy.map(\.frame), into: &scratch)
+                        topic: topics[id].bytes, origin: origin, epoch: epoch, frames: backlog[head..<end].lazy.map(\.frame), into: &scratch)
                     ok = try socket.send(scratch, dontWait: true)
                 } else {
                     ok = try socket.send(backlog[head].frame, dontWait: true)
@@ -115,14 +123,14 @@ struct PublishLane: @unchecked Sendable {
             blockedSince = nil
             if end - head > 1 { batchesPublished += 1 }
             for index in head..<end {
-                guard let topic = backlog[index].topic else { continue }
+                guard let id = backlog[index].topicID else { continue }
                 if backlog[index].kind != runKind {
                     if runCount > 0 { published[runKind, default: 0] += runCount }
                     runKind = backlog[index].kind
                     runCount = 0
                 }
                 runCount += 1
-                replay.append(topic: topic, sequence: backlog[index].sequence, frame: backlog[index].frame, now: now)
+                replay.append(topic: topics[id], sequence: backlog[index].sequence, frame: backlog[index].frame, now: now)
                 flushed.sent += 1
             }
             head = end
@@ -140,11 +148,11 @@ struct PublishLane: @unchecked Sendable {
     /// Where the batch starting at `start` ends: the envelopes queued back to back on the same topic,
     /// within the configured limits. Flushes and control frames (no topic) always leave alone.
     func batchEnd(from start: Int) -> Int {
-        guard let topic = backlog[start].topic else { return start + 1 }
+        guard let topic = backlog[start].topicID else { return start + 1 }
         var end = start + 1
         var bytes = backlog[start].frame.count
         let limit = min(backlog.count, start + maxBatchEnvelopes)  // checked at start: 1...65535
-        while end < limit, let next = backlog[end].topic, next == topic {
+        while end < limit, let next = backlog[end].topicID, next == topic {
             bytes += 4 + backlog[end].frame.count
             if bytes > maxBatchBytes { break }
             end += 1
@@ -167,6 +175,14 @@ struct PublishLane: @unchecked Sendable {
         var frames: [[UInt8]] = []
         while let frame = try socket.receiveFrame(dontWait: true) { frames.append(frame.bytes) }
         return frames
+    }
+
+    /// Whether subscription messages wait on the XPUB. A send processes the socket's pending commands
+    /// and so may take the `ZMQ_FD` signal of one that arrived: the I/O thread asks before it sleeps
+    /// (as `zmq_poll` on the socket itself would).
+    func hasSubscriptions() throws(ZMQError) -> Bool {
+        guard !closed else { return false }
+        return try socket.events.contains(.readable)
     }
 
     /// Closes the socket; later flushes send nothing.
