@@ -67,6 +67,7 @@ public final class MeshMember: Service, Sendable {
             metadata: [
                 "hubmesh.endpoint": "\(info.routerEndpoint)", "hubmesh.publish": "\(info.publishEndpoint)", "hubmesh.join": "\(configuration.join)",
                 "hubmesh.hwm": "\(configuration.highWaterMark)", "hubmesh.batch.max": "\(configuration.maxBatchEnvelopes)",
+                "hubmesh.send": "\(configuration.sendImmediately ? "immediately" : "batched")",
                 "hubmesh.forget_after": "\(configuration.forgetAfter.map { "\($0)" } ?? "never")",
             ]
         )

@@ -69,8 +69,10 @@ struct MeshProcessTests {
         #expect(start.duration(to: .now) < .seconds(2), "errors must come at once, not after a timeout")
     }
 
-    @Test func orderFromOnePublisherHoldsAcrossKinds() async throws {
-        let (a, endpointA) = try await MemberProcess.start(id: "a")
+    /// Also with the publisher's `--send-immediately` (each publish sent on the publishing thread).
+    @Test(arguments: [[], ["--send-immediately"]])
+    func orderFromOnePublisherHoldsAcrossKinds(publisherFlags: [String]) async throws {
+        let (a, endpointA) = try await MemberProcess.start(id: "a", extra: publisherFlags)
         defer { a.stop() }
         let (b, _) = try await MemberProcess.start(id: "b", join: [endpointA])
         defer { b.stop() }

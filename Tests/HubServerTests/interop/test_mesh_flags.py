@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from clients import CoreClient
 from helpers import node_binary, wait_until
 from test_gateway_e2e import Gateway, gateway_binary
 
@@ -23,6 +24,7 @@ def test_node_and_gateway_use_the_mesh_flags_they_are_given(node_factory, tmp_pa
     assert wait_until(lambda: "hubmesh.hwm=500" in starting_line(node_log)), node_log.read_text()
     assert "hubmesh.batch.max=1" in starting_line(node_log)
     assert "hubmesh.forget_after=never" in starting_line(node_log)
+    assert "hubmesh.send=batched" in starting_line(node_log)
     gateway_log = tmp_path / "gateway.log"
     gateway = Gateway(node.mesh, gateway_log, "--mesh-hwm", "2000", "--mesh-max-batch", "16", "--mesh-forget-after", "600")
     try:
@@ -39,6 +41,29 @@ def test_the_defaults_are_logged(node_factory, tmp_path):
     assert wait_until(lambda: "hubmesh.hwm=10000" in starting_line(log)), log.read_text()
     assert "hubmesh.batch.max=64" in starting_line(log)
     assert "hubmesh.forget_after=60.0 seconds" in starting_line(log)
+    assert "hubmesh.send=batched" in starting_line(log)
+
+
+def test_a_node_sending_immediately_chats_with_a_batching_node(node_factory, tmp_path):
+    """--mesh-send-immediately: logged, and a group message from its client reaches the other node's, and back."""
+    fast = node_factory("send1", "--chat", "--mesh-send-immediately")
+    log = tmp_path / "send1.log"
+    assert wait_until(lambda: "hubmesh.send=immediately" in starting_line(log)), log.read_text()
+    other = node_factory("send2", "--chat", join=fast.mesh)
+    alice = CoreClient(fast.hub_url("chat"), "json").listen("ReceiveMessage").start()
+    bob = CoreClient(other.hub_url("chat"), "messagepack").listen("ReceiveMessage").start()
+    try:
+        assert alice.invoke("JoinRoom", "r") == ("result", None)
+        assert bob.invoke("JoinRoom", "r") == ("result", None)
+        for number in range(50):
+            assert alice.invoke("SendMessage", "r", "alice", f"m{number}") == ("result", None)
+        assert bob.invoke("SendMessage", "r", "bob", "back") == ("result", None)
+        expected = [["alice", f"m{number}"] for number in range(50)]
+        assert wait_until(lambda: [m for m in bob.messages("ReceiveMessage") if m[0] == "alice"] == expected), bob.messages("ReceiveMessage")
+        assert wait_until(lambda: ["bob", "back"] in alice.messages("ReceiveMessage"))
+    finally:
+        for client in (alice, bob):
+            client.stop()
 
 
 @pytest.mark.parametrize("binary", ["node", "gateway"])
