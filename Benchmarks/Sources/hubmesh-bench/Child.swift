@@ -15,9 +15,15 @@ final class Child {
     private var closed = false
     /// Every line read so far, for error messages.
     private(set) var transcript: [String] = []
+    /// Whether it stops on `quit` (a role of this binary) rather than on SIGTERM.
+    let quitsOnStdin: Bool
 
-    init(name: String, executable: String, arguments: [String], stderrPath: String? = nil, environment: [String: String]? = nil) throws {
+    init(
+        name: String, executable: String, arguments: [String], stderrPath: String? = nil, environment: [String: String]? = nil,
+        quitsOnStdin: Bool = true
+    ) throws {
         self.name = name
+        self.quitsOnStdin = quitsOnStdin
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardInput = stdinPipe
@@ -86,23 +92,41 @@ final class Child {
         }
     }
 
-    /// Asks politely (`quit` then SIGTERM), then kills.
+    /// Asks politely, then kills: a role of this binary reads `quit` on stdin; a HubMesh executable
+    /// (node, gateway) stops gracefully on SIGTERM, so it gets that at once instead of waiting out
+    /// the grace period for a `quit` it never reads.
     func stop(grace: Double = 3) {
-        guard process.isRunning else { return }
-        send("quit")
+        Self.stop([self], grace: grace)
+    }
+
+    /// Stops `children` together: all are asked at once and share one grace period.
+    static func stop(_ children: [Child], grace: Double = 3) {
+        let running = children.filter(\.process.isRunning)
+        guard !running.isEmpty else { return }
         // Under `perf record`: SIGINT makes perf stop its child and write a complete profile.
-        let profiled = process.executableURL?.lastPathComponent == "perf"
+        let profiled = running.contains { $0.isProfiled }
+        for child in running {
+            if child.isProfiled {
+                child.send("quit")
+            } else if child.quitsOnStdin {
+                child.send("quit")
+            } else {
+                kill(child.pid, SIGTERM)
+            }
+        }
         if profiled {
             usleep(500_000)
-            if process.isRunning { kill(pid, SIGINT) }
+            for child in running where child.isProfiled && child.process.isRunning { kill(child.pid, SIGINT) }
         }
         let deadline = Date().addingTimeInterval(profiled ? 20 : grace)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(pid, SIGTERM) }
+        while running.contains(where: \.process.isRunning) && Date() < deadline { usleep(20_000) }
+        for child in running where child.process.isRunning { kill(child.pid, SIGTERM) }
         let hard = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < hard { usleep(20_000) }
-        if process.isRunning { kill(pid, SIGKILL) }
+        while running.contains(where: \.process.isRunning) && Date() < hard { usleep(20_000) }
+        for child in running where child.process.isRunning { kill(child.pid, SIGKILL) }
     }
+
+    private var isProfiled: Bool { process.executableURL?.lastPathComponent == "perf" }
 }
 
 /// Every child started, so that all of them are stopped at the end (and on SIGINT/SIGTERM).
@@ -115,7 +139,7 @@ final class Children: @unchecked Sendable {
 
     func stopAll() {
         let children = lock.withLock { all }
-        for child in children.reversed() { child.stop(grace: 1) }
+        Child.stop(children.reversed(), grace: 1)
     }
 
     func killAllNow() {

@@ -1,3 +1,4 @@
+import Foundation
 import Histogram
 
 /// Counts received messages and records their latency into an HdrHistogram.
@@ -15,6 +16,10 @@ final class LatencyRecorder: @unchecked Sendable {
     let recordLatency: Bool
     /// False for payloads that are not `BenchPayload`s (gateway traffic): then only counted.
     let parsePayload: Bool
+    /// `HUBMESH_BENCH_LATENCY_TRACE=prefix`: every recorded latency above 250 µs, with when it arrived,
+    /// is written to `prefix.PID` at the end (at most 1,000,000 lines), to see when the slow messages came.
+    let tracePath = ProcessInfo.processInfo.environment["HUBMESH_BENCH_LATENCY_TRACE"]
+    private var trace: [(arrivedNanos: UInt64, latencyNanos: UInt64)] = []
 
     init(warmup: Int, recordLatency: Bool, parsePayload: Bool = true) {
         self.warmup = UInt64(warmup)
@@ -34,12 +39,24 @@ final class LatencyRecorder: @unchecked Sendable {
         nextSequence = sequence + 1
         if recordLatency && sequence > warmup {
             let sent = BenchPayload.sendTime(payload)
-            _ = histogram.record(now > sent ? now - sent : 0)
+            let latency = now > sent ? now - sent : 0
+            _ = histogram.record(latency)
+            if tracePath != nil && latency > 250_000 && trace.count < 1_000_000 { trace.append((now, latency)) }
         }
     }
 
+    /// Writes the trace (`HUBMESH_BENCH_LATENCY_TRACE`), if asked for: one line per slow message,
+    /// "microseconds since the first arrival, latency in microseconds".
+    func writeTrace() {
+        guard let tracePath else { return }
+        var text = "# \(received) received, \(histogram.totalCount) recorded, \(trace.count) above 250 us\n"
+        for entry in trace { text += "\((entry.arrivedNanos - firstNanos) / 1000) \(entry.latencyNanos / 1000)\n" }
+        FileManager.default.createFile(atPath: "\(tracePath).\(ProcessInfo.processInfo.processIdentifier)", contents: Data(text.utf8))
+    }
+
     func result(expected: Int, extra: [String: Double] = [:]) -> ReceiverResult {
-        ReceiverResult(
+        writeTrace()
+        return ReceiverResult(
             received: received, expected: expected, firstNanos: firstNanos, lastNanos: lastNanos,
             orderErrors: orderErrors, latency: recordLatency ? LatencySummary(histogram) : nil, extra: extra)
     }

@@ -10,8 +10,9 @@ extension Orchestrator {
         var gateway: Child
         var ingress: String
         var nodes: [(child: Child, url: String)]
+        /// Stops the nodes together, then the gateway (their mesh peer) once they are gone.
         func stop() {
-            for node in nodes { node.child.stop() }
+            Child.stop(nodes.map(\.child))
             gateway.stop()
         }
     }
@@ -75,8 +76,7 @@ extension Orchestrator {
         var clients: [Child] = []
         var publisher: Child?
         defer {
-            publisher?.stop()
-            for client in clients { client.stop() }
+            Child.stop(clients + (publisher.map { [$0] } ?? []))
             cluster.stop()
         }
         let timeout = (rate > 0 ? Double(messages) / Double(rate) : Double(messages * clientsPerNode * nodes) / 20_000) + 30
@@ -226,7 +226,7 @@ extension Orchestrator {
             let cluster = try startCluster(nodes: 1)
             var clients: [Child] = []
             defer {
-                for client in clients { client.stop() }
+                Child.stop(clients)
                 cluster.stop()
             }
             let node = cluster.nodes[0]

@@ -56,7 +56,8 @@ struct Orchestrator {
                 arguments: ["record"] + perfArguments + ["-q", "-o", "\(prefix).perf.data", "--", executable ?? bench] + arguments,
                 stderrPath: "\(prefix).log")
         }
-        return try Child(name: name, executable: executable ?? bench, arguments: arguments, stderrPath: "\(prefix).log")
+        return try Child(
+            name: name, executable: executable ?? bench, arguments: arguments, stderrPath: "\(prefix).log", quitsOnStdin: executable == nil)
     }
 
     // MARK: - Workloads 1 and 2: one hop, four systems
