@@ -19,23 +19,23 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         }
     }
 
-    private struct Stored: Sendable {
-        var sequence: UInt64
-        var frame: [UInt8]
-    }
-
-    /// The frames held for one topic. A topic with frames has a slot; its slot is freed (and reused)
-    /// when its last frame goes.
+    /// The frames held for one topic: how many, and the sequence numbers of the first and the last.
+    /// Sequence numbers of one topic are contiguous within an epoch, so these say which are held.
+    /// A topic with frames has a slot; its slot is freed (and reused) when its last frame goes.
     private struct Slot: Sendable {
         var topic: Topic
-        var frames: Deque<Stored>
+        var count = 0
+        var first: UInt64 = 0
+        var last: UInt64 = 0
     }
 
-    /// One appended frame in append order: which slot it went to and when. No reference-counted
-    /// field, so appending and evicting it costs no retain or release.
-    private struct Appended: Sendable {
+    /// One kept frame, in append order (one ring for every topic: appending and evicting touch one
+    /// entry, and a ring reserved up front never grows, which would copy it while publishers wait).
+    private struct Entry: Sendable {
         var slot: Int
+        var sequence: UInt64
         var time: Instant
+        var frame: [UInt8]
     }
 
     /// Frames kept at most, across all topics.
@@ -46,21 +46,23 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
     private var slotOf: [Topic: Int] = [:]
-    private var order: Deque<Appended> = []
+    private var order: Deque<Entry> = []
     /// The topic appended to last and its slot: a stream appends to one topic, so most frames need no
     /// hashing (comparing a topic with itself is a pointer check).
     private var recent: (topic: Topic, slot: Int)?
 
-    /// Creates an empty buffer.
+    /// Creates an empty buffer. Room for up to 1,048,576 frames is reserved at once (address space:
+    /// the memory is only used as frames arrive).
     public init(capacity: Int, maxAge: Duration) {
         self.capacity = max(0, capacity)
         self.maxAge = maxAge
+        order.reserveCapacity(min(self.capacity, 1 << 20))
     }
 
     /// Frames held now.
     public var count: Int { order.count }
 
-    /// Keeps the frame published as `sequence` on `topic`.
+    /// Keeps the frame published as `sequence` on `topic` (the topic's next sequence number).
     public mutating func append(topic: Topic, sequence: UInt64, frame: [UInt8], now: Instant) {
         guard capacity > 0 else { return }
         let slot: Int
@@ -72,16 +74,18 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         } else {
             if let free = freeSlots.popLast() {
                 slot = free
-                slots[slot].topic = topic
+                slots[slot] = Slot(topic: topic)
             } else {
                 slot = slots.count
-                slots.append(Slot(topic: topic, frames: []))
+                slots.append(Slot(topic: topic))
             }
             slotOf[topic] = slot
             recent = (topic, slot)
         }
-        slots[slot].frames.append(Stored(sequence: sequence, frame: frame))
-        order.append(Appended(slot: slot, time: now))
+        if slots[slot].count == 0 { slots[slot].first = sequence }
+        slots[slot].count += 1
+        slots[slot].last = sequence
+        order.append(Entry(slot: slot, sequence: sequence, time: now, frame: frame))
         while order.count > capacity { dropOldest() }
     }
 
@@ -101,7 +105,7 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
     /// The last sequence number held for `topic`, if any.
     public func lastSequence(topic: Topic) -> UInt64? {
         guard let slot = slotOf[topic] else { return nil }
-        return slots[slot].frames.last?.sequence
+        return slots[slot].last
     }
 
     /// Drops frames older than `maxAge`.
@@ -112,30 +116,45 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
     private mutating func dropOldest() {
         guard let oldest = order.popFirst() else { return }
         let slot = oldest.slot
-        slots[slot].frames.removeFirst()
-        guard slots[slot].frames.isEmpty else { return }
+        slots[slot].count -= 1
+        guard slots[slot].count == 0 else {
+            slots[slot].first = oldest.sequence &+ 1
+            return
+        }
         // The topic's last frame went: free its slot (no entry of `order` refers to it any more).
         slotOf[slots[slot].topic] = nil
-        slots[slot].topic = Topic(bytes: [])
+        slots[slot] = Slot(topic: Topic(bytes: []))
         freeSlots.append(slot)
         if recent?.slot == slot { recent = nil }
     }
 
     /// The frames for sequence numbers `range` of `topic`, and which leading part is gone.
+    ///
+    /// Looks from the newest frame back to the first one asked for: replays are asked for recent
+    /// gaps, so the walk is short; at worst it reads the whole buffer once.
     public func frames(topic: Topic, range: ClosedRange<UInt64>) -> Lookup {
-        guard let slot = slotOf[topic], let first = slots[slot].frames.first, let last = slots[slot].frames.last else {
-            return Lookup(frames: [], gone: range)
-        }
-        let stored = slots[slot].frames
+        guard let slot = slotOf[topic], slots[slot].count > 0 else { return Lookup(frames: [], gone: range) }
+        let first = slots[slot].first
+        let last = slots[slot].last
         var gone: ClosedRange<UInt64>?
-        if range.lowerBound < first.sequence {
-            gone = range.lowerBound...min(range.upperBound, first.sequence - 1)
+        if range.lowerBound < first {
+            gone = range.lowerBound...min(range.upperBound, first - 1)
         }
-        let from = max(range.lowerBound, first.sequence)
-        let to = min(range.upperBound, last.sequence)
+        let from = max(range.lowerBound, first)
+        let to = min(range.upperBound, last)
         guard from <= to else { return Lookup(frames: [], gone: gone ?? range) }
-        // Sequence numbers of one topic are contiguous within an epoch: index by offset.
-        let start = Int(from - first.sequence)
-        return Lookup(frames: (start...(start + Int(to - from))).map { stored[$0].frame }, gone: gone)
+        var frames: [[UInt8]] = []
+        frames.reserveCapacity(Int(to - from) + 1)
+        var index = order.count - 1
+        while index >= 0 {
+            let entry = order[index]
+            if entry.slot == slot {
+                if entry.sequence < from { break }
+                if entry.sequence <= to { frames.append(entry.frame) }
+            }
+            index -= 1
+        }
+        frames.reverse()
+        return Lookup(frames: frames, gone: gone)
     }
 }

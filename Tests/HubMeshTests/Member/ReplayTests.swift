@@ -133,4 +133,49 @@ struct ReplayTests {
         #expect(buffer.lastSequence(topic: Self.topic) == 7)
         #expect(buffer.lastSequence(topic: Topic.all(hub: "chat")) == nil)
     }
+
+    /// Against a plain model (the last `capacity` appends, in order), across interleaved topics,
+    /// evictions by count and by age, and topics that go completely and come back: every lookup of
+    /// published sequence numbers returns exactly the frames held, in order, and names exactly the
+    /// leading part that is gone.
+    @Test(arguments: [1, 3, 17, 64])
+    func replayBufferMatchesAModelOfTheLastAppends(capacity: Int) {
+        let topics = [Self.topic, Topic.user(hub: "chat", user: "u"), Topic.all(hub: "chat"), Topic.group(hub: "other", group: "r")]
+        var random = SplitMix64(seed: 0x7E91_A700 &+ UInt64(capacity))
+        var buffer = ReplayBuffer<Instant>(capacity: capacity, maxAge: .seconds(10))
+        var model: [(topic: Int, sequence: UInt64, time: Duration)] = []
+        var next = [UInt64](repeating: 1, count: topics.count)
+        var clock = Duration.zero
+        func frame(_ topic: Int, _ sequence: UInt64) -> [UInt8] { [UInt8(topic)] + withUnsafeBytes(of: sequence.bigEndian) { Array($0) } }
+        for step in 0..<3_000 {
+            // Mostly one hot topic, as streams are; now and then the clock jumps past the age limit.
+            let topic = random.next() % 4 == 0 ? Int(random.next() % UInt64(topics.count)) : 0
+            clock += .milliseconds(Int64(random.next() % 50))
+            if step % 700 == 699 { clock += .seconds(11) }
+            buffer.append(topic: topics[topic], sequence: next[topic], frame: frame(topic, next[topic]), now: Self.t0.advanced(by: clock))
+            model.append((topic, next[topic], clock))
+            next[topic] += 1
+            if model.count > capacity { model.removeFirst(model.count - capacity) }
+            if step % 5 == 0 {
+                buffer.evict(now: Self.t0.advanced(by: clock))
+                model.removeAll { clock - $0.time > .seconds(10) }
+            }
+            #expect(buffer.count == model.count)
+            for (index, candidate) in topics.enumerated() {
+                let held = model.filter { $0.topic == index }.map(\.sequence)
+                #expect(buffer.lastSequence(topic: candidate) == held.last)
+                // Receivers ask for gaps before a sequence they saw: published ones only.
+                let published = max(1, next[index] - 1)
+                let lower = 1 + random.next() % published
+                let range = lower...(lower + random.next() % (published - lower + 1))
+                let lookup = buffer.frames(topic: candidate, range: range)
+                let expected = held.filter { range.contains($0) }
+                #expect(lookup.frames == expected.map { frame(index, $0) }, "topic \(index), \(range), step \(step)")
+                let firstHeld = held.first ?? UInt64.max
+                let expectedGone: ClosedRange<UInt64>? =
+                    held.isEmpty ? range : range.lowerBound < firstHeld ? range.lowerBound...min(range.upperBound, firstHeld - 1) : nil
+                #expect(lookup.gone == expectedGone, "topic \(index), \(range), step \(step)")
+            }
+        }
+    }
 }
