@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 SHORT = {
     "HubMesh member → member": "HubMesh",
+    "HubMesh member → member, sending immediately": "HubMesh\nsending\nimmediately",
     "raw libzmq XPUB(NODROP) → SUB": "raw libzmq\nPUB/SUB",
     "Redis pub/sub": "Redis\npub/sub",
     "NATS": "NATS",
