@@ -78,10 +78,11 @@ struct RunCommand: ParsableCommand {
         }
         if workloads.contains("connections") { orchestrator.connections() }
         if workloads.contains("scaling") { orchestrator.scaling() }
+        let duration = Date().timeIntervalSince(started)
         let report = Report(
             quick: quick, repeats: orchestrator.repeats, startedAt: ISO8601DateFormatter().string(from: started),
-            durationSeconds: Date().timeIntervalSince(started), machine: machine, rows: orchestrator.rows,
-            checks: orchestrator.checks())
+            durationSeconds: duration, machine: machine, rows: orchestrator.rows,
+            checks: orchestrator.checks() + Self.durationChecks(workloads: workloads, quick: quick, repeats: orchestrator.repeats, seconds: duration))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(report)
@@ -90,5 +91,18 @@ struct RunCommand: ParsableCommand {
         try data.write(to: URL(fileURLWithPath: json))
         print(renderTable(report))
         print("\nJSON: \(json)  (\(Int(report.durationSeconds)) s)")
+    }
+
+    /// The limits on the harness itself, for a run of every workload at the default repeats:
+    /// `--quick` under 2 minutes, the full run under 15 (both once built; the build is not timed).
+    static func durationChecks(workloads: Set<String>, quick: Bool, repeats: Int, seconds: Double) -> [Check] {
+        let all: Set<String> = ["hop", "peers", "ingest", "fanout", "connections", "scaling"]
+        guard workloads.isSuperset(of: all), repeats == (quick ? 1 : 3) else { return [] }
+        let limit: Double = quick ? 120 : 900
+        return [
+            Check(
+                workload: "harness", target: quick ? "--quick under 2 minutes, once built" : "full run under 15 minutes, once built",
+                measured: "\(Int(seconds.rounded())) s", met: seconds < limit)
+        ]
     }
 }
