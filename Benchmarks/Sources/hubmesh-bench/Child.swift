@@ -15,7 +15,8 @@ final class Child {
     private var closed = false
     /// Every line read so far, for error messages.
     private(set) var transcript: [String] = []
-    /// Whether it stops on `quit` (a role of this binary) rather than on SIGTERM.
+    /// Whether it stops on `quit` (a role of this binary, or `perf` running anything: it gets SIGINT
+    /// after the `quit`) rather than on SIGTERM.
     let quitsOnStdin: Bool
 
     init(
@@ -106,13 +107,7 @@ final class Child {
         // Under `perf record`: SIGINT makes perf stop its child and write a complete profile.
         let profiled = running.contains { $0.isProfiled }
         for child in running {
-            if child.isProfiled {
-                child.send("quit")
-            } else if child.quitsOnStdin {
-                child.send("quit")
-            } else {
-                kill(child.pid, SIGTERM)
-            }
+            if child.quitsOnStdin { child.send("quit") } else { kill(child.pid, SIGTERM) }
         }
         if profiled {
             usleep(500_000)

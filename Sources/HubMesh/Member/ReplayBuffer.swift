@@ -144,13 +144,13 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         let to = min(range.upperBound, last)
         guard from <= to else { return Lookup(frames: [], gone: gone ?? range) }
         var frames: [[UInt8]] = []
-        frames.reserveCapacity(Int(to - from) + 1)
+        frames.reserveCapacity(Int(min(to - from, UInt64(slots[slot].count - 1))) + 1)
         var index = order.count - 1
         while index >= 0 {
-            let entry = order[index]
-            if entry.slot == slot {
-                if entry.sequence < from { break }
-                if entry.sequence <= to { frames.append(entry.frame) }
+            if order[index].slot == slot {
+                let sequence = order[index].sequence
+                if sequence < from { break }
+                if sequence <= to { frames.append(order[index].frame) }
             }
             index -= 1
         }
