@@ -1,6 +1,6 @@
 """Draws docs/benchmarks-hop.png (and docs/benchmarks-scaling.png when that workload ran) from a report.
 
-    Benchmarks/.venv/bin/python Benchmarks/plot.py Benchmarks/results/latest.json docs
+Benchmarks/.venv/bin/python Benchmarks/plot.py Benchmarks/results/latest.json docs
 """
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 SHORT = {
     "HubMesh member → member": "HubMesh",
@@ -23,7 +24,7 @@ SHORT = {
 }
 
 
-def hop(report: dict, out: Path) -> None:
+def hop(report: dict[str, Any], out: Path) -> None:
     rows = [r for r in report["rows"] if r["workload"][0] in "12" and r["status"] == "ok"]
     if not rows:
         return
@@ -42,7 +43,9 @@ def hop(report: dict, out: Path) -> None:
     x = range(len(rows))
     width = 0.27
     for offset, key, label in [(-width, "p50", "p50"), (0, "p99", "p99"), (width, "p999", "p99.9")]:
-        right.bar([i + offset for i in x], [r["latency"][key] if r.get("latency") else 0 for r in rows], width, label=label)
+        right.bar(
+            [i + offset for i in x], [r["latency"][key] if r.get("latency") else 0 for r in rows], width, label=label
+        )
     right.axhline(300, color="red", linestyle="--", linewidth=1, label="p99 target 300 µs")
     right.axhline(60, color="orange", linestyle=":", linewidth=1, label="p50 target 60 µs")
     right.set_yscale("log")
@@ -61,7 +64,7 @@ def hop(report: dict, out: Path) -> None:
     plt.close(fig)
 
 
-def scaling(report: dict, out: Path) -> None:
+def scaling(report: dict[str, Any], out: Path) -> None:
     rows = [r for r in report["rows"] if r["workload"].startswith("6") and r["status"] == "ok"]
     if not rows:
         return

@@ -68,6 +68,9 @@ lint() {
     swift format lint --strict -r Sources Tests Benchmarks/Sources Benchmarks/Tests Benchmarks/decode-loop Fuzz || return 1
     (cd Bindings/python && ../../.venv/bin/ruff check . && ../../.venv/bin/ruff format --check . && ../../.venv/bin/mypy) || return 1
     (cd Tests/HubServerTests/interop && ../../../.venv/bin/ruff check . && ../../../.venv/bin/ruff format --check .) || return 1
+    # The benchmark's Python (rules in Benchmarks/ruff.toml; matplotlib lives in the benchmark's own venv, so untyped here).
+    (cd Benchmarks && ../.venv/bin/ruff check plot.py ingest && ../.venv/bin/ruff format --check plot.py ingest &&
+        ../.venv/bin/mypy --strict --ignore-missing-imports plot.py ingest/ingest.py) || return 1
     local unformatted; unformatted=$(gofmt -l Bindings/go Examples/go Tests/HubServerTests/interop/gopublish)
     [ -z "$unformatted" ] || { echo "gofmt: not formatted: $unformatted"; return 1; }
     export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local

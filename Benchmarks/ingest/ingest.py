@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import zmq
 
@@ -37,7 +37,7 @@ def timed(f: Callable[[], T]) -> tuple[T, float, float]:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     value = f()
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    if profiler is not None:
+    if profiler is not None and profile_path:
         profiler.disable()
         profiler.dump_stats(profile_path)
     return value, wall, cpu
@@ -45,7 +45,7 @@ def timed(f: Callable[[], T]) -> tuple[T, float, float]:
 
 def raw(endpoint: str, count: int, window: int) -> tuple[int, int, float, float]:
     """A hand-written pipelined DEALER: the cheapest correct client in Python (the baseline)."""
-    ctx = zmq.Context.instance()
+    ctx: zmq.Context[Any] = zmq.Context.instance()
     sock = ctx.socket(zmq.DEALER)
     sock.setsockopt(zmq.LINGER, 1000)
     sock.setsockopt(zmq.SNDHWM, max(1000, 2 * window))
