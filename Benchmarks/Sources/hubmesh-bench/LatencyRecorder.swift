@@ -51,7 +51,10 @@ final class LatencyRecorder: @unchecked Sendable {
         guard let tracePath else { return }
         var text = "# \(received) received, \(histogram.totalCount) recorded, \(trace.count) above 250 us\n"
         for entry in trace { text += "\((entry.arrivedNanos - firstNanos) / 1000) \(entry.latencyNanos / 1000)\n" }
-        FileManager.default.createFile(atPath: "\(tracePath).\(ProcessInfo.processInfo.processIdentifier)", contents: Data(text.utf8))
+        let path = "\(tracePath).\(ProcessInfo.processInfo.processIdentifier)"
+        if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) {
+            FileHandle.standardError.write(Data("latency trace: could not write \(path) (HUBMESH_BENCH_LATENCY_TRACE)\n".utf8))
+        }
     }
 
     func result(expected: Int, extra: [String: Double] = [:]) -> ReceiverResult {
