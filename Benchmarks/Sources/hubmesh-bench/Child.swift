@@ -36,6 +36,14 @@ final class Child {
             process.standardError = FileHandle.nullDevice
         }
         if let environment { process.environment = environment }
+        // A child inherits the spawning thread's signal mask, and the harness runs on a thread that
+        // blocks nearly every signal: perf, for one, then never saw the SIGINT that makes it stop
+        // its workload and write its profile. Children start with no signal blocked.
+        var none = sigset_t()
+        var saved = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
         try process.run()
         Children.shared.add(self)
     }
