@@ -165,6 +165,6 @@ let package = Package(
         .testTarget(name: "HubMeshTests", dependencies: ["HubMesh", "ZeroMQ", "hubmesh-member", "hubmesh-gateway"]),
         .testTarget(name: "HubServerTests", dependencies: ["HubServer", "hubmesh-node"], exclude: ["interop"]),
         .testTarget(name: "HubGatewayTests", dependencies: ["HubGateway", "hubmesh-gateway", "HubMesh", "HubProtocol", "ZeroMQ"]),
-        .testTarget(name: "BenchTests", dependencies: ["BenchSupport", "HubProtocol"], path: "Benchmarks/Tests/BenchTests"),
+        .testTarget(name: "BenchTests", dependencies: ["BenchSupport", "HubProtocol", "hubmesh-bench"], path: "Benchmarks/Tests/BenchTests"),
     ]
 )
