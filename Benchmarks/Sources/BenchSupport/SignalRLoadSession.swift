@@ -86,9 +86,25 @@ public struct SignalRLoadSession: Sendable {
     }
 
     /// The publish time and sequence number at the start of a bench argument, zeros if absent.
+    /// `"<sent>:<sequence>"`, then anything after a further `:`; one pass over the bytes, no
+    /// allocation (a load client reads one per delivery).
     public static func stamp(_ text: String) -> (sentNanos: UInt64, sequence: UInt64) {
-        let parts = text.utf8.split(separator: UInt8(ascii: ":"), maxSplits: 2)
-        guard parts.count >= 2 else { return (0, 0) }
-        return (UInt64(Substring(parts[0])) ?? 0, UInt64(Substring(parts[1])) ?? 0)
+        var sent: UInt64 = 0
+        var value: UInt64 = 0
+        var digits = 0
+        var field = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ":") {
+                guard digits > 0 else { return (0, 0) }
+                if field == 1 { return (sent, value) }
+                (sent, value, digits, field) = (value, 0, 0, 1)
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") && digits < 19 {
+                value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
+                digits += 1
+            } else {
+                return (0, 0)
+            }
+        }
+        return field == 1 && digits > 0 ? (sent, value) : (0, 0)
     }
 }

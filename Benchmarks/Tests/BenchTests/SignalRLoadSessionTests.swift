@@ -117,6 +117,8 @@ struct SignalRLoadSessionTests {
 
     @Test(arguments: [
         ("123:45:filler", 123, 45), ("123:45", 123, 45), ("1:2:3:4", 1, 2), ("123", 0, 0), ("", 0, 0), ("x:y:z", 0, 0), (":9:", 0, 0),
+        ("12:x:1", 0, 0), ("12:", 0, 0),
+        ("18446744073709551615:1", 0, 0), ("1844674407370955161:7:", 1_844_674_407_370_955_161, 7),
     ])
     func stampsAreReadFromTheStartOfTheArgument(text: String, sent: UInt64, sequence: UInt64) {
         let stamp = SignalRLoadSession.stamp(text)
