@@ -35,7 +35,8 @@ public struct HubConnectionStateMachine<Instant: InstantProtocol>: Sendable wher
     public let configuration: HubConnectionConfiguration
     private var phase: Phase
     /// When the server last sent something (kept outside ``phase``: ``messageSent(now:)`` runs for
-    /// every message to every connection and must not copy the connected state).
+    /// every message to every connection and must not copy the connected state). The handshake
+    /// sets it, so what ``messageSent(now:)`` records before it does not count.
     private var lastSent: Instant
 
     /// Starts a connection that has just been accepted at `now`.
@@ -115,7 +116,9 @@ public struct HubConnectionStateMachine<Instant: InstantProtocol>: Sendable wher
     /// The owner wrote something to the client (anything other than the actions' own bytes);
     /// this postpones the next keep-alive ping.
     public mutating func messageSent(now: Instant) {
-        guard case .connected = phase else { return }
+        // No look at `phase` here: even `case .connected = phase` copies it in this generic code
+        // (through the enum's value witnesses), retaining and releasing the codec, the reader and
+        // the ping once per message per connection. Only `tick` in the connected phase reads this.
         lastSent = max(lastSent, now)
     }
 
