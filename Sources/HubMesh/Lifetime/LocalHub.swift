@@ -9,6 +9,9 @@ public final class LocalHub: Sendable {
         var groups: [String: Set<String>] = [:]
         var connectionGroups: [String: Set<String>] = [:]
         var users: [String: Set<String>] = [:]
+        /// The connections of each group that has had a message since it last changed: a fan-out
+        /// takes this array instead of looking every member up. Dropped whenever the group changes.
+        var groupRecipients: [String: [any HubConnection]] = [:]
     }
 
     /// The hub.
@@ -37,6 +40,7 @@ public final class LocalHub: Sendable {
             guard let connection = state.connections.removeValue(forKey: connectionID) else { return nil }
             let groups = state.connectionGroups.removeValue(forKey: connectionID) ?? []
             for group in groups {
+                state.groupRecipients[group] = nil
                 state.groups[group]?.remove(connectionID)
                 if state.groups[group]?.isEmpty == true { state.groups[group] = nil }
             }
@@ -54,6 +58,7 @@ public final class LocalHub: Sendable {
         state.withLock { state in
             guard state.connections[connectionID] != nil else { return nil }
             guard state.connectionGroups[connectionID, default: []].insert(group).inserted else { return false }
+            state.groupRecipients[group] = nil
             state.groups[group, default: []].insert(connectionID)
             return true
         }
@@ -65,6 +70,7 @@ public final class LocalHub: Sendable {
         state.withLock { state in
             guard state.connections[connectionID] != nil else { return nil }
             guard state.connectionGroups[connectionID]?.remove(group) != nil else { return false }
+            state.groupRecipients[group] = nil
             state.groups[group]?.remove(connectionID)
             if state.groups[group]?.isEmpty == true { state.groups[group] = nil }
             return true
@@ -107,8 +113,15 @@ public final class LocalHub: Sendable {
 
     func deliverGroup(_ group: String, _ payloads: Payloads, excluding excluded: [String]) {
         let targets = state.withLock { state -> [any HubConnection] in
-            guard let members = state.groups[group] else { return [] }
-            return members.compactMap { excluded.contains($0) ? nil : state.connections[$0] }
+            let all: [any HubConnection]
+            if let cached = state.groupRecipients[group] {
+                all = cached
+            } else {
+                guard let members = state.groups[group] else { return [] }
+                all = members.compactMap { state.connections[$0] }
+                state.groupRecipients[group] = all
+            }
+            return excluded.isEmpty ? all : all.filter { !excluded.contains($0.connectionID) }
         }
         write(payloads, to: targets)
     }
