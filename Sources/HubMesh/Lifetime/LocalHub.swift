@@ -29,7 +29,10 @@ public final class LocalHub: Sendable {
     /// Adds a connection.
     func add(_ connection: any HubConnection) {
         state.withLock { state in
-            state.connections[connection.connectionID] = connection
+            // An id added again replaces its connection, in the groups it was in too.
+            if state.connections.updateValue(connection, forKey: connection.connectionID) != nil {
+                for group in state.connectionGroups[connection.connectionID] ?? [] { state.groupRecipients[group] = nil }
+            }
             if let user = connection.userID { state.users[user, default: []].insert(connection.connectionID) }
         }
     }

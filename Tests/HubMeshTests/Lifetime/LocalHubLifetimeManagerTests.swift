@@ -85,6 +85,18 @@ struct LocalHubLifetimeManagerTests {
         #expect(manager.local.groupCount == 1)
     }
 
+    @Test func aConnectionAddedAgainUnderItsIdGetsItsGroupsMessages() async throws {
+        let manager = LocalHubLifetimeManager(hub: "chat")
+        let (first, second) = (RecordingConnection("n.a"), RecordingConnection("n.a"))
+        await manager.onConnected(first)
+        try await manager.addToGroup(connectionID: "n.a", group: "room")
+        try await manager.sendGroup("room", Self.payload("1"))
+        await manager.onConnected(second)
+        try await manager.sendGroup("room", Self.payload("2"))
+        #expect(first.messages == ["json:1"])
+        #expect(second.messages == ["json:2"])
+    }
+
     @Test func aMissingProtocolPayloadIsSkippedNotMisdelivered() async throws {
         let manager = LocalHubLifetimeManager(hub: "chat")
         let json = RecordingConnection("n.j")
