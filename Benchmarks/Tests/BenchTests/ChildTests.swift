@@ -41,4 +41,51 @@ struct ChildTests {
         pthread_sigmask(SIG_BLOCK, nil, &current)
         #expect(sigismember(&current, SIGUSR2) == 1)
     }
+
+    /// Executables that stop on SIGTERM (nodes, the gateway) are not kept waiting for a `quit` they
+    /// never read, and children stopped together share one grace period.
+    @Test func childrenThatStopOnSIGTERMStopAtOnceAndTogether() throws {
+        let children = try (0..<3).map { index in
+            try Child(name: "sleep\(index)", executable: "/bin/sleep", arguments: ["30"], quitsOnStdin: false)
+        }
+        let started = ContinuousClock.now
+        Child.stop(children, grace: 3)
+        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(children.allSatisfy { !$0.process.isRunning })
+    }
+
+    @Test func childrenThatIgnoreQuitAreTerminatedAfterOneSharedGracePeriod() throws {
+        let children = try (0..<3).map { index in
+            try Child(name: "sleep\(index)", executable: "/bin/sleep", arguments: ["30"], quitsOnStdin: true)
+        }
+        let started = ContinuousClock.now
+        Child.stop(children, grace: 1)
+        let took = ContinuousClock.now - started
+        #expect(took >= .seconds(1) && took < .milliseconds(2_500), "\(took)")
+        #expect(children.allSatisfy { !$0.process.isRunning })
+    }
+}
+
+/// The harness's check of its own time limit (the issue: `--quick` under 2 minutes, full under 15).
+@Suite("Harness duration checks")
+struct DurationCheckTests {
+    static let all: Set<String> = ["hop", "peers", "ingest", "fanout", "connections", "scaling"]
+
+    @Test func aQuickRunOfEveryWorkloadIsHeldToTwoMinutes() {
+        let fast = RunCommand.durationChecks(workloads: Self.all, quick: true, repeats: 1, seconds: 46)
+        #expect(fast.map(\.met) == [true])
+        #expect(fast.first?.measured == "46 s")
+        let slow = RunCommand.durationChecks(workloads: Self.all, quick: true, repeats: 1, seconds: 121)
+        #expect(slow.map(\.met) == [false])
+    }
+
+    @Test func aFullRunOfEveryWorkloadIsHeldToFifteenMinutes() {
+        #expect(RunCommand.durationChecks(workloads: Self.all, quick: false, repeats: 3, seconds: 899).map(\.met) == [true])
+        #expect(RunCommand.durationChecks(workloads: Self.all, quick: false, repeats: 3, seconds: 901).map(\.met) == [false])
+    }
+
+    @Test func partialRunsAndOtherRepeatsAreNotChecked() {
+        #expect(RunCommand.durationChecks(workloads: ["hop"], quick: true, repeats: 1, seconds: 500).isEmpty)
+        #expect(RunCommand.durationChecks(workloads: Self.all, quick: false, repeats: 5, seconds: 5_000).isEmpty)
+    }
 }
