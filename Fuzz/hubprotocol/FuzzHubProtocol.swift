@@ -7,7 +7,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
     let input = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     switch data[0] % 5 {
-    case 0: roundTrip(JSONHubProtocol(), input)
+    case 0:
+        roundTrip(JSONHubProtocol(), input)
+        jsonFieldsAgree(input)
     case 1: roundTrip(MessagePackHubProtocol(), input)
     case 2: _ = try? HubValue(json: input)
     case 3: _ = try? HubValue(messagePack: input)
@@ -38,6 +40,29 @@ func roundTrip(_ codec: some HubProtocolCodec, _ input: [UInt8]) {
     } catch {
         precondition(!error.message.isEmpty, "an error without a message")
     }
+}
+
+/// A JSON payload decodes (or fails) the same way straight into its fields as through a full
+/// `HubValue` of the document (the path the decoder took before it scanned fields directly).
+func jsonFieldsAgree(_ input: [UInt8]) {
+    guard !input.isEmpty else { return }
+    var direct: Result<HubMessage, HubProtocolError>
+    do throws(HubProtocolError) {
+        direct = .success(try JSONHubProtocol.decodePayload(input[...]))
+    } catch {
+        direct = .failure(error)
+    }
+    var plain: Result<HubMessage, HubProtocolError>
+    do throws(HubProtocolError) {
+        let value = try HubValue(json: input)
+        guard case .map(let entries) = value else {
+            throw HubProtocolError.invalidMessage("A JSON hub message must be an object, found \(value.kindName)")
+        }
+        plain = .success(try JSONHubProtocol.message(from: JSONMessageFields(entries)))
+    } catch {
+        plain = .failure(error)
+    }
+    precondition(direct == plain, "JSON field scan disagrees: \(direct) vs \(plain)")
 }
 
 /// Feeds the handshake in two reads split at a point taken from the input.

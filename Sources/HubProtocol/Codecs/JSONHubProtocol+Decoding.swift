@@ -10,14 +10,18 @@ extension JSONHubProtocol {
         guard !payload.isEmpty else {
             throw HubProtocolError.invalidMessage("Empty JSON message: expected a JSON object before the record separator")
         }
-        let value = try payload.withUnsafeBufferPointer { (buffer) throws(HubProtocolError) -> HubValue in
+        let fields = try payload.withUnsafeBufferPointer { (buffer) throws(HubProtocolError) -> JSONMessageFields in
             var scanner = JSONScanner(bytes: buffer)
-            return try scanner.parseDocument()
-        }
-        guard case .map(let entries) = value else {
+            scanner.skipWhitespace()
+            if scanner.peek() == UInt8(ascii: "{") { return try scanner.parseMessageFields() }
+            let value = try scanner.parseDocument()
             throw HubProtocolError.invalidMessage("A JSON hub message must be an object, found \(value.kindName)")
         }
-        let fields = try JSONMessageFields(entries)
+        return try message(from: fields)
+    }
+
+    /// The message the known properties of a JSON hub message describe.
+    static func message(from fields: JSONMessageFields) throws(HubProtocolError) -> HubMessage {
         switch try fields.messageType() {
         case .invocation:
             return .invocation(

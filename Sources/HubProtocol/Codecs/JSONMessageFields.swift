@@ -15,29 +15,70 @@ struct JSONMessageFields {
     private(set) var allowReconnect: HubValue?
     private(set) var sequenceId: HubValue?
 
-    init(_ entries: [HubValue.Entry]) throws(HubProtocolError) {
-        for entry in entries {
-            guard case .string(let key) = entry.key else { continue }
-            switch key {
-            case "type": try Self.set(&type, entry.value, key)
-            case "headers": try Self.set(&headersValue, entry.value, key)
-            case "invocationId": try Self.set(&invocationId, entry.value, key)
-            case "target": try Self.set(&target, entry.value, key)
-            case "arguments": try Self.set(&argumentsValue, entry.value, key)
-            case "streamIds": try Self.set(&streamIdsValue, entry.value, key)
-            case "item": try Self.set(&item, entry.value, key)
-            case "result": try Self.set(&result, entry.value, key)
-            case "error": try Self.set(&error, entry.value, key)
-            case "allowReconnect": try Self.set(&allowReconnect, entry.value, key)
-            case "sequenceId": try Self.set(&sequenceId, entry.value, key)
-            default: continue
-            }
+    /// The known property names.
+    enum Name: String, CaseIterable {
+        case type, headers, invocationId, target, arguments, streamIds, item, result, error, allowReconnect, sequenceId
+
+        /// Each name's UTF-8 bytes packed little-endian into two words (names are at most 16 bytes).
+        private static let packed: [(low: UInt64, high: UInt64, name: Name)] = allCases.map { name in
+            let (low, high) = Array(name.rawValue.utf8).withUnsafeBufferPointer { pack($0) }
+            return (low, high, name)
+        }
+
+        /// `bytes` (at most 16) as two little-endian words, zero-padded.
+        private static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+            return (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1))
+        }
+
+        /// The known name spelled by `bytes` (a property name without escapes), if any: compared
+        /// as two words, without making a `String` of it. The zero padding cannot make two names
+        /// equal: a name without escapes holds no 0 byte (the scanner refuses control characters).
+        static func matching(_ bytes: UnsafeBufferPointer<UInt8>) -> Name? {
+            guard bytes.count >= 4 && bytes.count <= 16 else { return nil }
+            let (low, high) = pack(bytes)
+            for candidate in packed where candidate.low == low && candidate.high == high { return candidate.name }
+            return nil
         }
     }
 
-    private static func set(_ slot: inout HubValue?, _ value: HubValue, _ key: String) throws(HubProtocolError) {
-        guard slot == nil else { throw HubProtocolError.invalidMessage("Duplicate property '\(key)'") }
+    /// No property yet; ``set(_:_:)`` adds them.
+    init() {}
+
+    /// The fields of an already parsed object.
+    init(_ entries: [HubValue.Entry]) throws(HubProtocolError) {
+        for entry in entries {
+            guard case .string(let key) = entry.key, let name = Name(rawValue: key) else { continue }
+            guard set(name, entry.value) else { throw Self.duplicate(name) }
+        }
+    }
+
+    /// Records a known property; `false` (and nothing changed) if it was already there.
+    mutating func set(_ name: Name, _ value: HubValue) -> Bool {
+        switch name {
+        case .type: return Self.set(&type, value)
+        case .headers: return Self.set(&headersValue, value)
+        case .invocationId: return Self.set(&invocationId, value)
+        case .target: return Self.set(&target, value)
+        case .arguments: return Self.set(&argumentsValue, value)
+        case .streamIds: return Self.set(&streamIdsValue, value)
+        case .item: return Self.set(&item, value)
+        case .result: return Self.set(&result, value)
+        case .error: return Self.set(&error, value)
+        case .allowReconnect: return Self.set(&allowReconnect, value)
+        case .sequenceId: return Self.set(&sequenceId, value)
+        }
+    }
+
+    private static func set(_ slot: inout HubValue?, _ value: HubValue) -> Bool {
+        guard slot == nil else { return false }
         slot = value
+        return true
+    }
+
+    static func duplicate(_ name: Name) -> HubProtocolError {
+        HubProtocolError.invalidMessage("Duplicate property '\(name.rawValue)'")
     }
 
     func messageType() throws(HubProtocolError) -> HubMessageType {
@@ -140,5 +181,44 @@ struct JSONMessageFields {
             throw HubProtocolError.wrongType("sequenceId", expected: "a non-negative 64-bit integer", found: value)
         }
         return number
+    }
+}
+
+extension JSONScanner {
+    /// Parses one JSON document that starts with `{` straight into the hub message's known
+    /// properties: no map of the whole object, and no `String` for a property name without escapes.
+    ///
+    /// Accepts and refuses exactly what ``parseDocument()`` followed by
+    /// ``JSONMessageFields/init(_:)`` does, with the same errors: the whole document is checked first
+    /// (unknown properties' values included), then a repeated known property is reported.
+    mutating func parseMessageFields() throws(HubProtocolError) -> JSONMessageFields {
+        skipWhitespace()
+        precondition(peek() == UInt8(ascii: "{"), "parseMessageFields needs an object")
+        index += 1
+        var fields = JSONMessageFields()
+        var duplicate: JSONMessageFields.Name?
+        if try nextToken(expecting: "a property name or '}'") == UInt8(ascii: "}") {
+            index += 1
+        } else {
+            while true {
+                let key = try scanKeyString()
+                let value = try parseValue(depth: 1)
+                let name =
+                    key.hasEscapes
+                    ? JSONMessageFields.Name(rawValue: string(key))
+                    : JSONMessageFields.Name.matching(UnsafeBufferPointer(rebasing: bytes[key.range]))
+                if let name, !fields.set(name, value), duplicate == nil { duplicate = name }
+                let separator = try nextToken(expecting: "',' or '}'")
+                index += 1
+                if separator == UInt8(ascii: "}") { break }
+                guard separator == UInt8(ascii: ",") else {
+                    index -= 1
+                    throw unexpected(separator, expecting: "',' or '}' in an object")
+                }
+            }
+        }
+        try expectEnd()
+        if let duplicate { throw JSONMessageFields.duplicate(duplicate) }
+        return fields
     }
 }

@@ -76,9 +76,14 @@ extension JSONScanner {
 
     /// Scans `"name" :` and returns the name.
     private mutating func scanKey() throws(HubProtocolError) -> String {
+        string(try scanKeyString())
+    }
+
+    /// Scans `"name" :` and returns where the name is.
+    mutating func scanKeyString() throws(HubProtocolError) -> ScannedString {
         let quote = try nextToken(expecting: "a property name")
         guard quote == UInt8(ascii: "\"") else { throw unexpected(quote, expecting: "a property name in double quotes") }
-        let key = string(try scanString())
+        let key = try scanString()
         let colon = try nextToken(expecting: "':'")
         guard colon == UInt8(ascii: ":") else { throw unexpected(colon, expecting: "':' after a property name") }
         index += 1
