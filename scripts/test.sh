@@ -65,7 +65,7 @@ failures() {  # prints the lines of a runner's output that name what failed and 
 }
 
 lint() {
-    swift format lint --strict -r Sources Tests Benchmarks/Sources Benchmarks/Tests Benchmarks/decode-loop Fuzz || return 1
+    swift format lint --strict -r Sources Tests Benchmarks/Sources Benchmarks/Tests Benchmarks/decode-loop Benchmarks/json-decode-loop Fuzz || return 1
     (cd Bindings/python && ../../.venv/bin/ruff check . && ../../.venv/bin/ruff format --check . && ../../.venv/bin/mypy) || return 1
     (cd Tests/HubServerTests/interop && ../../../.venv/bin/ruff check . && ../../../.venv/bin/ruff format --check .) || return 1
     # The benchmark's Python (rules in Benchmarks/ruff.toml; matplotlib lives in the benchmark's own venv, so untyped here).
