@@ -96,8 +96,7 @@ enum SignalRLoadConnection {
         var session = session
         try await outbound.writeTextMessage(SignalRLoadSession.handshake)
         for try await frame in inbound {
-            var data = frame.data
-            session.append(data.readBytes(length: data.readableBytes) ?? [])
+            frame.data.withUnsafeReadableBytes { session.append($0) }
             while let event = try session.next() {
                 if let text = state.apply(event, index: index, gate: gate) { try await outbound.writeTextMessage(text) }
             }
