@@ -33,7 +33,7 @@ sources() {
 # the parts it needs) as instrumented static modules, then the fuzzer on top.
 module() {  # module NAME OUTDIR SOURCES...
     local name=$1 dir=$2; shift 2
-    swiftc -O -sanitize=fuzzer,address -parse-as-library -enable-testing -module-name "$name" -emit-module \
+    swiftc -O -sanitize=fuzzer,address -parse-as-library -enable-testing -package-name hubmesh -module-name "$name" -emit-module \
         -emit-module-path "$dir/$name.swiftmodule" -emit-library -static -o "$dir/lib$name.a" -I "$dir" "$@"
 }
 gateway_modules() {
@@ -55,7 +55,7 @@ for target in "${targets[@]}"; do
         gateway_modules > "$out/$target-build.log" 2>&1 || { grep -E "error" "$out/$target-build.log" | head; status=1; continue; }
         extra=(-I "$out/modules" "$out/modules/libHubGateway.a" "$out/modules/libHubMesh.a" "$out/modules/libHubProtocol.a")
     fi
-    if ! swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "Fuzz_${target}" $(sources "$target") "${extra[@]}" -o "$binary" \
+    if ! swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name hubmesh -module-name "Fuzz_${target}" $(sources "$target") "${extra[@]}" -o "$binary" \
         >> "$out/$target-build.log" 2>&1; then
         grep -E "error" "$out/$target-build.log" | head -20; echo "[fuzz] $target: build failed"; status=1; continue
     fi

@@ -1,3 +1,5 @@
+import HubProtocol
+
 /// A JSON syntax error: what was wrong and where (byte offset in the frame).
 struct JSONSyntaxError: Error, Equatable {
     var message: String
@@ -140,8 +142,10 @@ struct JSONReader {
             // bytes at a time while none of them needs a closer look.
             var position = index
             let end = bytes.count
-            while position + 8 <= end, !Self.needsAttention(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
-                position += 8
+            while position + 8 <= end {
+                let plain = PlainASCII.prefixLength(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+                position += plain
+                if plain < 8 { break }
             }
             while position < end {
                 let byte = bytes[position]
@@ -168,19 +172,6 @@ struct JSONReader {
         }
         index = start - 1
         throw error("unterminated string")
-    }
-
-    /// Whether any of eight string bytes is a quote, a backslash, a control character or not ASCII
-    /// (bit tricks: a byte below `n` sets its high bit in `x - n`; equal bytes are zero after `^`).
-    @inline(__always)
-    static func needsAttention(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let control = (word &- ones &* 0x20) & ~word
-        let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-        let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-        let special = (quote &- ones) & ~quote | (backslash &- ones) & ~backslash
-        return (control | special | word) & highs != 0
     }
 
     private mutating func scanEscape() throws(JSONSyntaxError) {

@@ -143,7 +143,7 @@ struct JSONScanner {
             if let base = bytes.baseAddress {
                 var position = index
                 while position + 8 <= bytes.count {
-                    let plain = Self.plainASCIIPrefix(UnsafeRawPointer(base + position))
+                    let plain = PlainASCII.prefixLength(UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
                     position += plain
                     if plain < 8 { break }
                 }
@@ -167,23 +167,6 @@ struct JSONScanner {
             }
         }
         throw .invalidJSON("Unterminated string", at: start - 1)
-    }
-
-    /// How many of the 8 bytes at `pointer` are, from the first, ASCII that a string holds as is:
-    /// no quote, no backslash, no control character (a word at a time; strings are most of what a
-    /// reader scans).
-    @inline(__always)
-    static func plainASCIIPrefix(_ pointer: UnsafeRawPointer) -> Int {
-        let word = UInt64(littleEndian: pointer.loadUnaligned(as: UInt64.self))
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        // Per byte, the high bit says "stop here": set in bytes ≥ 0x80; in (byte - n) & ~byte for a
-        // byte below n; in (x - 1) & ~x for a zero x = byte ^ c. Borrows only travel upwards, so the
-        // lowest flagged byte is always a true one, and the prefix ends there.
-        let control = (word &- ones &* 0x20) & ~word
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let flags = (word | control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & (ones &* 0x80)
-        return flags.trailingZeroBitCount / 8
     }
 
     private mutating func scanEscape() throws(HubProtocolError) {

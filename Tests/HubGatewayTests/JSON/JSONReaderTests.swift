@@ -2,27 +2,10 @@ import Testing
 
 @testable import HubGateway
 
-/// The string scanner's eight-bytes-at-a-time fast path against the byte-by-byte rules.
+/// The string scanner's eight-bytes-at-a-time fast path (`PlainASCII`, tested word by word in
+/// HubProtocolTests) against the byte-by-byte rules.
 @Suite("JSON reader")
 struct JSONReaderTests {
-    static func needsAttention(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-    }
-
-    @Test func everyByteValueAtEveryPositionOfAWord() {
-        for filler in [UInt8(ascii: "a"), 0x20, 0x7F, UInt8(ascii: "!"), UInt8(ascii: "]")] {
-            #expect(!JSONReader.needsAttention(UInt64(filler) &* 0x0101_0101_0101_0101))
-            for position in 0..<8 {
-                for value in 0...255 {
-                    var word = [UInt8](repeating: filler, count: 8)
-                    word[position] = UInt8(value)
-                    let loaded = word.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-                    #expect(JSONReader.needsAttention(loaded) == Self.needsAttention(UInt8(value)), "byte \(value) at \(position)")
-                }
-            }
-        }
-    }
-
     @Test func stringsWithAnEscapeOrNonASCIIAtEveryOffsetScanAndDecode() throws {
         for length in 0..<24 {
             for offset in 0...length {

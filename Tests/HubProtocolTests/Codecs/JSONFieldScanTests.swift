@@ -160,13 +160,18 @@ struct JSONFieldScanTests {
 
     @Test("a word of plain ASCII ends at the first quote, backslash, control or non-ASCII byte")
     func plainPrefix() {
-        for byte in 0...255 {
-            let special = byte < 0x20 || byte >= 0x80 || byte == 0x22 || byte == 0x5C
-            for position in 0..<8 {
-                var word = [UInt8](repeating: UInt8(ascii: "a"), count: 8)
-                word[position] = UInt8(byte)
-                let prefix = word.withUnsafeBytes { JSONScanner.plainASCIIPrefix($0.baseAddress!) }
-                #expect(prefix == (special ? position : 8), "byte 0x\(String(byte, radix: 16)) at \(position)")
+        func prefix(_ word: [UInt8]) -> Int {
+            PlainASCII.prefixLength(word.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        }
+        for filler in [UInt8(ascii: "a"), 0x20, 0x7F, UInt8(ascii: "!"), UInt8(ascii: "]")] {
+            #expect(prefix([UInt8](repeating: filler, count: 8)) == 8)
+            for byte in 0...255 {
+                let special = byte < 0x20 || byte >= 0x80 || byte == 0x22 || byte == 0x5C
+                for position in 0..<8 {
+                    var word = [UInt8](repeating: filler, count: 8)
+                    word[position] = UInt8(byte)
+                    #expect(prefix(word) == (special ? position : 8), "byte 0x\(String(byte, radix: 16)) at \(position)")
+                }
             }
         }
         var random = SplitMix64(seed: 42)
@@ -174,7 +179,7 @@ struct JSONFieldScanTests {
         for _ in 0..<20_000 {
             let word = (0..<8).map { _ in pool.randomElement(using: &random) ?? 0 }
             let expected = word.firstIndex { $0 < 0x20 || $0 >= 0x80 || $0 == 0x22 || $0 == 0x5C } ?? 8
-            #expect(word.withUnsafeBytes { JSONScanner.plainASCIIPrefix($0.baseAddress!) } == expected, "\(hexString(word))")
+            #expect(prefix(word) == expected, "\(hexString(word))")
         }
     }
 
