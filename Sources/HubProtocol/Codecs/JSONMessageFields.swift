@@ -46,7 +46,9 @@ struct JSONMessageFields {
     /// No property yet; ``set(_:_:)`` adds them.
     init() {}
 
-    /// The fields of an already parsed object.
+    /// The fields of an already parsed object: how decoding picked them before
+    /// ``JSONScanner/parseMessageFields()``, kept as the reference that the tests and the fuzzer
+    /// compare the direct path with.
     init(_ entries: [HubValue.Entry]) throws(HubProtocolError) {
         for entry in entries {
             guard case .string(let key) = entry.key, let name = Name(rawValue: key) else { continue }
