@@ -45,23 +45,11 @@ func roundTrip(_ codec: some HubProtocolCodec, _ input: [UInt8]) {
 /// A JSON payload decodes (or fails) the same way straight into its fields as through a full
 /// `HubValue` of the document (the path the decoder took before it scanned fields directly).
 func jsonFieldsAgree(_ input: [UInt8]) {
-    guard !input.isEmpty else { return }
-    var direct: Result<HubMessage, HubProtocolError>
-    do throws(HubProtocolError) {
-        direct = .success(try JSONHubProtocol.decodePayload(input[...]))
-    } catch {
-        direct = .failure(error)
+    func outcome(_ decode: () throws(HubProtocolError) -> HubMessage) -> Result<HubMessage, HubProtocolError> {
+        do throws(HubProtocolError) { return .success(try decode()) } catch { return .failure(error) }
     }
-    var plain: Result<HubMessage, HubProtocolError>
-    do throws(HubProtocolError) {
-        let value = try HubValue(json: input)
-        guard case .map(let entries) = value else {
-            throw HubProtocolError.invalidMessage("A JSON hub message must be an object, found \(value.kindName)")
-        }
-        plain = .success(try JSONHubProtocol.message(from: JSONMessageFields(entries)))
-    } catch {
-        plain = .failure(error)
-    }
+    let direct = outcome { () throws(HubProtocolError) in try JSONHubProtocol.decodePayload(input[...]) }
+    let plain = outcome { () throws(HubProtocolError) in try JSONHubProtocol.decodePayloadThroughValue(input) }
     precondition(direct == plain, "JSON field scan disagrees: \(direct) vs \(plain)")
 }
 

@@ -14,10 +14,19 @@ extension JSONHubProtocol {
             var scanner = JSONScanner(bytes: buffer)
             scanner.skipWhitespace()
             if scanner.peek() == UInt8(ascii: "{") { return try scanner.parseMessageFields() }
-            let value = try scanner.parseDocument()
-            throw HubProtocolError.invalidMessage("A JSON hub message must be an object, found \(value.kindName)")
+            throw HubProtocolError.notAnObject(try scanner.parseDocument())
         }
         return try message(from: fields)
+    }
+
+    /// The same decoding the plain way: the whole document as a ``HubValue``, then the fields of
+    /// its map (what ``decodePayload(_:)`` did before it scanned the fields directly). Kept as the
+    /// reference that the tests and the fuzzer hold ``decodePayload(_:)`` to; not used to serve.
+    static func decodePayloadThroughValue(_ payload: [UInt8]) throws(HubProtocolError) -> HubMessage {
+        guard !payload.isEmpty else { return try decodePayload(payload[...]) }
+        let value = try HubValue(json: payload)
+        guard case .map(let entries) = value else { throw HubProtocolError.notAnObject(value) }
+        return try message(from: JSONMessageFields(entries))
     }
 
     /// The message the known properties of a JSON hub message describe.
@@ -87,6 +96,10 @@ extension JSONHubProtocol {
 extension HubProtocolError {
     static func missing(_ field: String, in type: HubMessageType) -> HubProtocolError {
         .invalidMessage("Missing required property '\(field)' in a \(type.displayName) message")
+    }
+
+    static func notAnObject(_ value: HubValue) -> HubProtocolError {
+        .invalidMessage("A JSON hub message must be an object, found \(value.kindName)")
     }
 
     static func wrongType(_ field: String, expected: String, found value: HubValue) -> HubProtocolError {

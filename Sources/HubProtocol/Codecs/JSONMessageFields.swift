@@ -46,9 +46,8 @@ struct JSONMessageFields {
     /// No property yet; ``set(_:_:)`` adds them.
     init() {}
 
-    /// The fields of an already parsed object: how decoding picked them before
-    /// ``JSONScanner/parseMessageFields()``, kept as the reference that the tests and the fuzzer
-    /// compare the direct path with.
+    /// The fields of an already parsed object (for
+    /// ``JSONHubProtocol/decodePayloadThroughValue(_:)``, the reference path).
     init(_ entries: [HubValue.Entry]) throws(HubProtocolError) {
         for entry in entries {
             guard case .string(let key) = entry.key, let name = Name(rawValue: key) else { continue }
@@ -196,28 +195,15 @@ extension JSONScanner {
     mutating func parseMessageFields() throws(HubProtocolError) -> JSONMessageFields {
         skipWhitespace()
         precondition(peek() == UInt8(ascii: "{"), "parseMessageFields needs an object")
-        index += 1
         var fields = JSONMessageFields()
         var duplicate: JSONMessageFields.Name?
-        if try nextToken(expecting: "a property name or '}'") == UInt8(ascii: "}") {
-            index += 1
-        } else {
-            while true {
-                let key = try scanKeyString()
-                let value = try parseValue(depth: 1)
-                let name =
-                    key.hasEscapes
-                    ? JSONMessageFields.Name(rawValue: string(key))
-                    : JSONMessageFields.Name.matching(UnsafeBufferPointer(rebasing: bytes[key.range]))
-                if let name, !fields.set(name, value), duplicate == nil { duplicate = name }
-                let separator = try nextToken(expecting: "',' or '}'")
-                index += 1
-                if separator == UInt8(ascii: "}") { break }
-                guard separator == UInt8(ascii: ",") else {
-                    index -= 1
-                    throw unexpected(separator, expecting: "',' or '}' in an object")
-                }
-            }
+        let bytes = self.bytes
+        try parseMembers(depth: 1) { key, value in
+            let name =
+                key.hasEscapes
+                ? JSONMessageFields.Name(rawValue: Self.text(of: key, in: bytes))
+                : JSONMessageFields.Name.matching(UnsafeBufferPointer(rebasing: bytes[key.range]))
+            if let name, !fields.set(name, value), duplicate == nil { duplicate = name }
         }
         try expectEnd()
         if let duplicate { throw JSONMessageFields.duplicate(duplicate) }

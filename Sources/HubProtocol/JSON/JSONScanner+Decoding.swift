@@ -1,6 +1,12 @@
 extension JSONScanner {
     /// The text of a scanned string, with escapes decoded.
     func string(_ scanned: ScannedString) -> String {
+        Self.text(of: scanned, in: bytes)
+    }
+
+    /// The text of a string scanned in `bytes`, with escapes decoded (for code that holds the bytes
+    /// but not the scanner, such as a ``parseMembers(depth:_:)`` callback).
+    static func text(of scanned: ScannedString, in bytes: UnsafeBufferPointer<UInt8>) -> String {
         let raw = UnsafeBufferPointer(rebasing: bytes[scanned.range])
         if !scanned.hasEscapes {
             return String(decoding: raw, as: UTF8.self)

@@ -53,20 +53,32 @@ extension JSONScanner {
     }
 
     private mutating func parseObject(depth: Int) throws(HubProtocolError) -> HubValue {
+        var entries: [HubValue.Entry] = []
+        let bytes = self.bytes
+        try parseMembers(depth: depth) { name, value in
+            entries.append(HubValue.Entry(key: .string(Self.text(of: name, in: bytes)), value: value))
+        }
+        return .map(entries)
+    }
+
+    /// Parses an object whose `{` is the current byte, handing each member's name (where it is in
+    /// ``bytes``) and value to `member`, in order. The one place objects are parsed: into a
+    /// ``HubValue`` map (``parseValue(depth:)``) or into a hub message's fields (`parseMessageFields`).
+    mutating func parseMembers(
+        depth: Int, _ member: (ScannedString, HubValue) throws(HubProtocolError) -> Void
+    ) throws(HubProtocolError) {
         guard depth <= maxDepth else { throw .nestingTooDeep(limit: maxDepth, at: index) }
         index += 1
-        var entries: [HubValue.Entry] = []
         if try nextToken(expecting: "a property name or '}'") == UInt8(ascii: "}") {
             index += 1
-            return .map(entries)
+            return
         }
         while true {
-            let key = try scanKey()
-            let value = try parseValue(depth: depth)
-            entries.append(HubValue.Entry(key: .string(key), value: value))
+            let name = try scanKey()
+            try member(name, try parseValue(depth: depth))
             let separator = try nextToken(expecting: "',' or '}'")
             index += 1
-            if separator == UInt8(ascii: "}") { return .map(entries) }
+            if separator == UInt8(ascii: "}") { return }
             guard separator == UInt8(ascii: ",") else {
                 index -= 1
                 throw unexpected(separator, expecting: "',' or '}' in an object")
@@ -74,13 +86,8 @@ extension JSONScanner {
         }
     }
 
-    /// Scans `"name" :` and returns the name.
-    private mutating func scanKey() throws(HubProtocolError) -> String {
-        string(try scanKeyString())
-    }
-
     /// Scans `"name" :` and returns where the name is.
-    mutating func scanKeyString() throws(HubProtocolError) -> ScannedString {
+    private mutating func scanKey() throws(HubProtocolError) -> ScannedString {
         let quote = try nextToken(expecting: "a property name")
         guard quote == UInt8(ascii: "\"") else { throw unexpected(quote, expecting: "a property name in double quotes") }
         let key = try scanString()
