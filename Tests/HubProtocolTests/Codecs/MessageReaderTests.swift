@@ -40,6 +40,37 @@ struct MessageReaderTests {
         #expect(reader.bufferedByteCount == 0)
     }
 
+    /// The readers copy through contiguous storage when a collection has one, element by element
+    /// otherwise: chunks of every kind, mixed, must read as the same messages.
+    @Test("bytes from collections with and without contiguous storage read alike", arguments: HubProtocols.all.map(\.name))
+    func collectionKinds(_ name: String) throws {
+        let codec = try #require(HubProtocols.named(name))
+        var bytes: [UInt8] = []
+        for _ in 0..<3 {
+            for message in Self.messages { try codec.encode(message, into: &bytes) }
+        }
+        var reader = codec.makeReader()
+        var decoded: [HubMessage] = []
+        var position = 0
+        var chunk = 0
+        while position < bytes.count {
+            let end = min(bytes.count, position + 1 + (chunk * 7) % 19)
+            let piece = bytes[position..<end]
+            switch chunk % 4 {
+            case 0: reader.append(Array(piece))
+            case 1: reader.append(piece)
+            case 2: Array(piece).withUnsafeBytes { reader.append($0) }
+            default: reader.append(piece.lazy.map { $0 })  // no contiguous storage
+            }
+            while let message = try reader.next() { decoded.append(message) }
+            position = end
+            chunk += 1
+        }
+        #expect(chunk > 8)
+        #expect(decoded == Self.messages + Self.messages + Self.messages)
+        #expect(reader.bufferedByteCount == 0)
+    }
+
     @Test("an incomplete message waits for more bytes", arguments: HubProtocols.all.map(\.name))
     func incomplete(_ name: String) throws {
         let codec = try #require(HubProtocols.named(name))
