@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from functools import cache
 from pathlib import Path
 
 PAGES = ["README.md", "docs/*.md", "Benchmarks/README.md", "Bindings/*/README.md"]
@@ -29,7 +30,8 @@ def slug(heading: str) -> str:
     return kept.replace(" ", "-")
 
 
-def anchors(page: Path) -> set[str]:
+@cache
+def anchors(page: Path) -> frozenset[str]:
     """The anchors of a page's headings (outside code blocks); repeats get -1, -2, … as on GitHub."""
     seen: dict[str, int] = {}
     result: set[str] = set()
@@ -44,7 +46,7 @@ def anchors(page: Path) -> set[str]:
             count = seen.get(base, 0)
             seen[base] = count + 1
             result.add(base if count == 0 else f"{base}-{count}")
-    return result
+    return frozenset(result)
 
 
 def problems(root: Path) -> list[str]:

@@ -19,8 +19,8 @@ public final class SharedMessage: Sendable {
     /// One transport type per message (the first `T` asked for wins; another `T` is made each time).
     ///
     /// Inlinable so that it is specialized for the transport's `T`: unspecialized, every call looked
-    /// up `T`'s generic metadata at run time (~4 % of a node's profile in an unpaced fan-out, where
-    /// this runs once per delivery).
+    /// up `T`'s generic metadata at run time (most of the ~4 % of a node's profile this call took in
+    /// an unpaced fan-out, where it runs once per delivery).
     @inlinable
     public func encoded<T: Sendable>(as type: T.Type = T.self, _ make: ([UInt8]) -> T) -> T {
         encoded.withLock { cached in
