@@ -80,6 +80,12 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Envelopes of one topic packed into one mesh message at most, under load (1: no batching).")
     var meshMaxBatch: Int = 64
 
+    @Flag(
+        help:
+            "Run the mesh I/O thread under Linux SCHED_BATCH: waking it never preempts the ingress thread, so batches grow under load; it waits longer when other work fills the CPU."
+    )
+    var meshIoBatchScheduling = false
+
     @Option(help: "Seconds of silence after which a dead mesh peer is forgotten and its connections closed (0: never; seeds never are).")
     var meshForgetAfter: Int = 60
 
@@ -154,6 +160,7 @@ struct GatewayCommand: AsyncParsableCommand {
         )
         configuration.mesh.highWaterMark = meshHwm
         configuration.mesh.maxBatchEnvelopes = meshMaxBatch
+        configuration.mesh.ioThreadBatchScheduling = meshIoBatchScheduling
         configuration.mesh.forgetAfter = meshForgetAfter > 0 ? .seconds(meshForgetAfter) : nil
         return configuration
     }

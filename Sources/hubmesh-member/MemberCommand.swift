@@ -83,6 +83,12 @@ struct MemberCommand: AsyncParsableCommand {
     @Flag(help: "Send each published envelope on the publishing thread instead of the I/O thread: lower latency, less throughput (no batches).")
     var sendImmediately = false
 
+    @Flag(
+        help:
+            "Run the I/O thread under Linux SCHED_BATCH: waking it never preempts a publisher, so batches grow under load; it waits longer when other work fills the CPU."
+    )
+    var ioBatchScheduling = false
+
     @Option(help: "Kernel socket buffer size in bytes for PUB and SUB (default: the OS default).")
     var socketBuffer: Int32?
 
@@ -127,6 +133,7 @@ struct MemberCommand: AsyncParsableCommand {
         configuration.forgetAfter = forgetAfterMs > 0 ? .milliseconds(forgetAfterMs) : nil
         configuration.maxBatchEnvelopes = maxBatch
         configuration.sendImmediately = sendImmediately
+        configuration.ioThreadBatchScheduling = ioBatchScheduling
         configuration.socketBufferSize = socketBuffer
         let member: MeshMember
         do {

@@ -86,6 +86,12 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(help: "Send each published envelope on the publishing thread instead of the mesh I/O thread: lower latency, less throughput (no batches).")
     var meshSendImmediately = false
 
+    @Flag(
+        help:
+            "Run the mesh I/O thread under Linux SCHED_BATCH: waking it never preempts another thread, so batches grow under load; it waits longer when other work fills the CPU."
+    )
+    var meshIoBatchScheduling = false
+
     @Option(help: "Seconds of silence after which a dead mesh peer is forgotten and its connections closed (0: never; seeds never are).")
     var meshForgetAfter: Int = 60
 
@@ -142,6 +148,7 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.meshHighWaterMark = meshHwm
         configuration.meshMaxBatch = meshMaxBatch
         configuration.meshSendImmediately = meshSendImmediately
+        configuration.meshIOBatchScheduling = meshIoBatchScheduling
         configuration.meshForgetAfter = meshForgetAfter > 0 ? .seconds(meshForgetAfter) : nil
         configuration.corsOrigins = corsOrigin
         return configuration

@@ -9,6 +9,17 @@ enum MeshBench {
     static let hub = "bench"
     static let group = "g1"
 
+    /// `HUBMESH_BENCH_IO_BATCH=1`: the hop's members run their I/O threads under `SCHED_BATCH`
+    /// (``MeshConfiguration/ioThreadBatchScheduling``, off by default), to compare the two in one hour.
+    static var ioBatchScheduling: Bool { ProcessInfo.processInfo.environment["HUBMESH_BENCH_IO_BATCH"] == "1" }
+
+    /// A member of the hop (subscriber side), with the scheduling asked for.
+    static func configuration(id: String, join: [String]) -> MeshConfiguration {
+        var configuration = MeshConfiguration(memberID: id, role: .member, endpoint: "tcp://127.0.0.1:0", join: join)
+        configuration.ioThreadBatchScheduling = ioBatchScheduling
+        return configuration
+    }
+
     static func envelope(_ payload: [UInt8]) -> HubEnvelope {
         .group(GroupMessage(hub: hub, group: group, payloads: Payloads(entries: [.init(name: "json", bytes: payload)])))
     }
@@ -39,6 +50,7 @@ struct MeshPublisherRole: AsyncParsableCommand {
     func run() async throws {
         var configuration = MeshConfiguration(memberID: id, role: .member, endpoint: "tcp://127.0.0.1:0", join: join)
         configuration.sendImmediately = sendImmediately
+        configuration.ioThreadBatchScheduling = MeshBench.ioBatchScheduling
         let member = try MeshMember(configuration: configuration, logger: Logger(label: "bench"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await member.run() }
@@ -85,7 +97,7 @@ struct MeshSubscriberRole: AsyncParsableCommand {
 
     func run() async throws {
         let member = try MeshMember(
-            configuration: MeshConfiguration(memberID: id, role: .member, endpoint: "tcp://127.0.0.1:0", join: join),
+            configuration: MeshBench.configuration(id: id, join: join),
             logger: Logger(label: "bench"))
         let recorder = LatencyRecorder(warmup: warmup, recordLatency: latency && !plain, parsePayload: !plain)
         let done = Atomic<Bool>(false)

@@ -49,6 +49,16 @@ public struct MeshConfiguration: Sendable {
     /// envelope at both ends (`docs/benchmarks.md`, section 1). Publishes with `deferWake` are
     /// batched either way (by the publisher's ``MeshMember/flushPublishes()``). Default `false`.
     public var sendImmediately = false
+    /// Whether the member's I/O thread runs under Linux's `SCHED_BATCH` policy: it gets its fair share
+    /// of the CPU as before, but a publish (or an arriving message) that wakes it does not preempt the
+    /// thread that is running. On a busy machine the publisher then keeps the core for its burst and
+    /// the I/O thread finds a longer queue to batch, instead of the two trading the core per envelope:
+    /// on a 2-core machine, mesh hop throughput ~20 % higher and the paced publisher's lateness about
+    /// halved. The cost: when other work oversubscribes the CPU, the I/O thread waits longer for it,
+    /// and a gateway under a full test suite's load passed about a quarter fewer requests per second
+    /// (`docs/benchmarks.md`, session 13). Only the I/O thread is affected, not the threads that
+    /// publish. Ignored elsewhere than Linux. Default `false`.
+    public var ioThreadBatchScheduling = false
     /// A batch stops growing at this many bytes (an envelope larger than it leaves alone). It also
     /// bounds what one pipe slot of the high-water mark can hold. Default 16 KiB.
     public var maxBatchBytes: Int = 16 << 10

@@ -26,6 +26,9 @@ public final class MeshMember: Service, Sendable {
     private let eventStream: AsyncStream<MeshEvent>
     private let requestStream: AsyncStream<(origin: String, request: GroupManagement)>
     private let started = Atomic<Bool>(false)
+    /// The I/O thread's scheduling policy as the kernel reported it once the thread started (-1 before,
+    /// or where there is none to report).
+    let ioThreadPolicy = Atomic<Int32>(-1)
     private let groupHandlers = Mutex<[String: @Sendable (GroupManagement) async -> HubMeshError?]>([:])
 
     struct SubscriptionState: ~Copyable {
@@ -68,17 +71,20 @@ public final class MeshMember: Service, Sendable {
                 "hubmesh.endpoint": "\(info.routerEndpoint)", "hubmesh.publish": "\(info.publishEndpoint)", "hubmesh.join": "\(configuration.join)",
                 "hubmesh.hwm": "\(configuration.highWaterMark)", "hubmesh.batch.max": "\(configuration.maxBatchEnvelopes)",
                 "hubmesh.send": "\(configuration.sendImmediately ? "immediately" : "batched")",
+                "hubmesh.io.scheduling": "\(configuration.ioThreadBatchScheduling ? "batch" : "normal")",
                 "hubmesh.forget_after": "\(configuration.forgetAfter.map { "\($0)" } ?? "never")",
             ]
         )
         let io = self.io
         let inbox = self.inbox
+        let member = self
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in
                     group.addTask {
                         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                             let thread = Thread {
+                                member.prepareIOThread()
                                 io.run()
                                 continuation.resume()
                             }
@@ -96,6 +102,19 @@ public final class MeshMember: Service, Sendable {
             inbox.stop()
         }
         logger.info("mesh member stopped")
+    }
+
+    /// On the I/O thread, before it runs: names it `hubmesh-io` for the OS (`ps -L`, `top -H`, perf;
+    /// Foundation's `Thread.name` does not reach the kernel on Linux) and applies
+    /// ``MeshConfiguration/ioThreadBatchScheduling``.
+    private func prepareIOThread() {
+        IOThreadScheduling.nameCurrentThread("hubmesh-io")
+        if configuration.ioThreadBatchScheduling, let problem = IOThreadScheduling.applyBatch() {
+            logger.warning(
+                "the mesh I/O thread stays under the default scheduling policy",
+                metadata: ["hubmesh.io.scheduling": "batch", "hubmesh.error": "\(problem)"])
+        }
+        ioThreadPolicy.store(IOThreadScheduling.currentPolicy() ?? -1, ordering: .releasing)
     }
 
     /// Asks the member to stop; ``run()`` returns once sockets are closed.

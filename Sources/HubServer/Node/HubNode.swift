@@ -28,6 +28,7 @@ public enum HubNode {
         mesh.highWaterMark = configuration.meshHighWaterMark
         mesh.maxBatchEnvelopes = configuration.meshMaxBatch
         mesh.sendImmediately = configuration.meshSendImmediately
+        mesh.ioThreadBatchScheduling = configuration.meshIOBatchScheduling
         mesh.forgetAfter = configuration.meshForgetAfter
         do {
             member = try MeshMember(configuration: mesh, logger: logger)

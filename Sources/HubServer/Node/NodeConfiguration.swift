@@ -18,6 +18,8 @@ public struct NodeConfiguration: Sendable {
     public var meshMaxBatch: Int = 64
     /// Publishers send on their own threads (``MeshConfiguration/sendImmediately``). Default `false`.
     public var meshSendImmediately = false
+    /// The mesh I/O thread runs under `SCHED_BATCH` (``MeshConfiguration/ioThreadBatchScheduling``). Default `false`.
+    public var meshIOBatchScheduling = false
     /// Silence after which a dead mesh peer is forgotten (``MeshConfiguration/forgetAfter``); nil: never. Default 60 s.
     public var meshForgetAfter: Duration? = .seconds(60)
     /// The hubs served, each with `JoinGroup` and `LeaveGroup`. Default `["chat"]`.
