@@ -13,7 +13,7 @@ enum MeshBench {
     /// (``MeshConfiguration/ioThreadBatchScheduling``, off by default), to compare the two in one hour.
     static var ioBatchScheduling: Bool { ProcessInfo.processInfo.environment["HUBMESH_BENCH_IO_BATCH"] == "1" }
 
-    /// A member of the hop (subscriber side), with the scheduling asked for.
+    /// A member of the hop (publisher or subscriber), with the I/O thread's scheduling asked for.
     static func configuration(id: String, join: [String]) -> MeshConfiguration {
         var configuration = MeshConfiguration(memberID: id, role: .member, endpoint: "tcp://127.0.0.1:0", join: join)
         configuration.ioThreadBatchScheduling = ioBatchScheduling
@@ -48,9 +48,8 @@ struct MeshPublisherRole: AsyncParsableCommand {
     @Flag var sendImmediately = false
 
     func run() async throws {
-        var configuration = MeshConfiguration(memberID: id, role: .member, endpoint: "tcp://127.0.0.1:0", join: join)
+        var configuration = MeshBench.configuration(id: id, join: join)
         configuration.sendImmediately = sendImmediately
-        configuration.ioThreadBatchScheduling = MeshBench.ioBatchScheduling
         let member = try MeshMember(configuration: configuration, logger: Logger(label: "bench"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await member.run() }

@@ -18,30 +18,53 @@ def starting_line(log: Path) -> str:
     return lines[0] if lines else ""
 
 
+def io_thread_policies(pid: int) -> list[int]:
+    """The Linux scheduling policy (field 41 of its stat line) of each thread named hubmesh-io in process `pid`."""
+    policies = []
+    for task in sorted(Path(f"/proc/{pid}/task").iterdir()):
+        if (task / "comm").read_text().strip() == "hubmesh-io":
+            stat = (task / "stat").read_text()
+            policies.append(int(stat[stat.rindex(")") + 2 :].split()[38]))
+    return policies
+
+
+SCHED_OTHER, SCHED_BATCH = 0, 3
+
+
 def test_node_and_gateway_use_the_mesh_flags_they_are_given(node_factory, tmp_path):
-    node = node_factory("flags1", "--test-hub", "--mesh-hwm", "500", "--mesh-max-batch", "1", "--mesh-forget-after", "0")
+    node = node_factory(
+        "flags1", "--test-hub", "--mesh-hwm", "500", "--mesh-max-batch", "1", "--mesh-forget-after", "0", "--mesh-io-batch-scheduling"
+    )
     node_log = tmp_path / "flags1.log"
     assert wait_until(lambda: "hubmesh.hwm=500" in starting_line(node_log)), node_log.read_text()
     assert "hubmesh.batch.max=1" in starting_line(node_log)
     assert "hubmesh.forget_after=never" in starting_line(node_log)
     assert "hubmesh.send=batched" in starting_line(node_log)
+    assert "hubmesh.io.scheduling=batch" in starting_line(node_log)
+    assert wait_until(lambda: io_thread_policies(node.process.pid) == [SCHED_BATCH]), io_thread_policies(node.process.pid)
     gateway_log = tmp_path / "gateway.log"
-    gateway = Gateway(node.mesh, gateway_log, "--mesh-hwm", "2000", "--mesh-max-batch", "16", "--mesh-forget-after", "600")
+    gateway = Gateway(
+        node.mesh, gateway_log, "--mesh-hwm", "2000", "--mesh-max-batch", "16", "--mesh-forget-after", "600", "--mesh-io-batch-scheduling"
+    )
     try:
         assert wait_until(lambda: "hubmesh.hwm=2000" in starting_line(gateway_log)), gateway_log.read_text()
         assert "hubmesh.batch.max=16" in starting_line(gateway_log)
         assert "hubmesh.forget_after=600.0 seconds" in starting_line(gateway_log)
+        assert "hubmesh.io.scheduling=batch" in starting_line(gateway_log)
+        assert wait_until(lambda: io_thread_policies(gateway.process.pid) == [SCHED_BATCH]), io_thread_policies(gateway.process.pid)
     finally:
         gateway.stop()
 
 
 def test_the_defaults_are_logged(node_factory, tmp_path):
-    node_factory("flags2", "--test-hub")
+    node = node_factory("flags2", "--test-hub")
     log = tmp_path / "flags2.log"
     assert wait_until(lambda: "hubmesh.hwm=10000" in starting_line(log)), log.read_text()
     assert "hubmesh.batch.max=64" in starting_line(log)
     assert "hubmesh.forget_after=60.0 seconds" in starting_line(log)
     assert "hubmesh.send=batched" in starting_line(log)
+    assert "hubmesh.io.scheduling=normal" in starting_line(log)
+    assert wait_until(lambda: io_thread_policies(node.process.pid) == [SCHED_OTHER]), io_thread_policies(node.process.pid)
 
 
 def test_a_node_sending_immediately_chats_with_a_batching_node(node_factory, tmp_path):
