@@ -53,9 +53,9 @@ public struct MeshConfiguration: Sendable {
     /// of the CPU as before, but a publish (or an arriving message) that wakes it does not preempt the
     /// thread that is running. On a busy machine the publisher then keeps the core for its burst and
     /// the I/O thread finds a longer queue to batch, instead of the two trading the core per envelope:
-    /// on a 2-core machine, quick mesh hop runs (300,000 envelopes) made ~20 % more throughput with it
-    /// and the paced publisher was about a third as late; two full-size pairs (2,000,000) went one
-    /// each way. The cost: when other work oversubscribes the CPU, the I/O thread waits longer for it,
+    /// on a 2-core machine, mesh hop runs made ~20 % (quick, 11 pairs) and ~13 % (full size, 3 of 4
+    /// pairs) more throughput with it, the publisher spent ~20 % less CPU per envelope, and the paced
+    /// publisher was about a third as late; latency did not improve. The cost: when other work oversubscribes the CPU, the I/O thread waits longer for it,
     /// and a gateway under a full test suite's load passed about a quarter fewer requests per second
     /// (`docs/benchmarks.md`, session 13). Only the I/O thread is affected, not the threads that
     /// publish. Ignored elsewhere than Linux. Default `false`.
