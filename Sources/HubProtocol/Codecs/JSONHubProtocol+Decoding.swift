@@ -7,9 +7,7 @@ extension JSONHubProtocol {
     /// an `.invalidMessage` error. Unknown properties are ignored. For optional string fields
     /// (`invocationId` of an `Invocation`, `error`) `null` means absent.
     static func decodePayload(_ payload: ArraySlice<UInt8>) throws(HubProtocolError) -> HubMessage {
-        guard !payload.isEmpty else {
-            throw HubProtocolError.invalidMessage("Empty JSON message: expected a JSON object before the record separator")
-        }
+        guard !payload.isEmpty else { throw HubProtocolError.emptyJSONMessage }
         let fields = try payload.withUnsafeBufferPointer { (buffer) throws(HubProtocolError) -> JSONMessageFields in
             var scanner = JSONScanner(bytes: buffer)
             scanner.skipWhitespace()
@@ -23,7 +21,7 @@ extension JSONHubProtocol {
     /// its map (what ``decodePayload(_:)`` did before it scanned the fields directly). Kept as the
     /// reference that the tests and the fuzzer hold ``decodePayload(_:)`` to; not used to serve.
     static func decodePayloadThroughValue(_ payload: [UInt8]) throws(HubProtocolError) -> HubMessage {
-        guard !payload.isEmpty else { return try decodePayload(payload[...]) }
+        guard !payload.isEmpty else { throw HubProtocolError.emptyJSONMessage }
         let value = try HubValue(json: payload)
         guard case .map(let entries) = value else { throw HubProtocolError.notAnObject(value) }
         return try message(from: JSONMessageFields(entries))
@@ -97,6 +95,8 @@ extension HubProtocolError {
     static func missing(_ field: String, in type: HubMessageType) -> HubProtocolError {
         .invalidMessage("Missing required property '\(field)' in a \(type.displayName) message")
     }
+
+    static let emptyJSONMessage = HubProtocolError.invalidMessage("Empty JSON message: expected a JSON object before the record separator")
 
     static func notAnObject(_ value: HubValue) -> HubProtocolError {
         .invalidMessage("A JSON hub message must be an object, found \(value.kindName)")

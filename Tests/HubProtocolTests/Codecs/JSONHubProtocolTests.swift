@@ -149,7 +149,9 @@ struct JSONHubProtocolTests {
     func badJSON() {
         #expect(capturedError { try codec.decodeMessages(record(#"{"type":"#)) }?.code == .invalidJSON)
         #expect(capturedError { try codec.decodeMessages(record("{\"type\":6}x")) }?.code == .invalidJSON)
-        #expect(capturedError { try codec.decodeMessages([0x1E]) }?.code == .invalidMessage)
+        let empty = capturedError { try codec.decodeMessages([0x1E]) }
+        #expect(empty?.code == .invalidMessage)
+        #expect(empty?.message.hasPrefix("Empty JSON message") == true, "\(String(describing: empty))")
         #expect(capturedError { try codec.decodeMessages(record(#"{"type":6}"#) + utf8(#"{"type":6"#)) }?.code == .invalidMessage)
     }
 
