@@ -11,7 +11,18 @@ extension Orchestrator {
         return result
     }
 
-    struct IngestResult: Codable { var acked: Int; var ok: Int; var seconds: Double }
+    struct IngestResult: Codable {
+        var acked: Int
+        var ok: Int
+        var seconds: Double
+        /// The client's own CPU time per acknowledged request, in µs.
+        var cpuMicros: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case acked, ok, seconds
+            case cpuMicros = "cpu_us"
+        }
+    }
 
     /// Runs one ingest client and reads its `result` line.
     mutating func ingestClient(_ language: String, mode: String, endpoint: String, count: Int) throws -> IngestResult {
@@ -81,6 +92,7 @@ extension Orchestrator {
             do {
                 var lost = 0
                 var refused = 0
+                var cpu: [[String: Double]] = []
                 for run in 1...repeats {
                     log("3 ingest \(language): binding → gateway run \(run)/\(repeats)")
                     let setup = try startGatewayWithSubscriber(expect: count + 1000)
@@ -88,13 +100,24 @@ extension Orchestrator {
                         setup.subscriber.stop()
                         setup.gateway.stop()
                     }
+                    let before = (cpuMicros(pid: setup.gateway.pid), cpuMicros(pid: setup.subscriber.pid))
                     let g = try ingestClient(language, mode: "binding", endpoint: setup.ingress, count: count)
                     gateway.throughputRuns.append(Double(g.ok) / g.seconds)
                     refused += g.acked - g.ok
                     let delivered = try setup.subscriber.expectJSON("result", as: ReceiverResult.self, timeout: 60)
+                    // CPU per acknowledged request, warm-up and connecting included (10 ms ticks; a run is seconds).
+                    var runCPU: [String: Double] = [:]
+                    if let start = before.0, let end = cpuMicros(pid: setup.gateway.pid) { runCPU["gateway"] = (end - start) / Double(g.acked) }
+                    if let start = before.1, let end = cpuMicros(pid: setup.subscriber.pid) { runCPU["subscriber"] = (end - start) / Double(g.acked) }
+                    if let client = g.cpuMicros { runCPU["client"] = client }
+                    cpu.append(runCPU)
                     lost += max(0, count + 1000 - refused - delivered.received)
-                    log("  \(formatRate(gateway.throughputRuns.last)) acked, \(g.acked - g.ok) refused, \(delivered.received) delivered")
+                    let perRequest = runCPU.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }
+                    log(
+                        "  \(formatRate(gateway.throughputRuns.last)) acked, \(g.acked - g.ok) refused, \(delivered.received) delivered; "
+                            + "CPU µs/request: \(perRequest.joined(separator: ", "))")
                 }
+                noteCPU(cpu, in: &gateway, processes: ["client", "gateway", "subscriber"])
                 gateway.throughput = median(gateway.throughputRuns)
                 gateway.lost = lost
                 if refused > 0 { gateway.notes.append("\(refused) refused") }

@@ -73,9 +73,9 @@ struct Orchestrator {
 
     /// The throughput runs' CPU time per message, median per process, into the row's `extra`
     /// (`cpuMicrosPerMessage.publisher` and so on) and its notes.
-    func noteCPU(_ runs: [[String: Double]], in row: inout Row) {
+    func noteCPU(_ runs: [[String: Double]], in row: inout Row, processes: [String] = ["publisher", "broker", "subscriber"]) {
         var parts: [String] = []
-        for name in ["publisher", "broker", "subscriber"] {
+        for name in processes {
             guard let value = median(runs.compactMap { $0[name] }) else { continue }
             row.extra["cpuMicrosPerMessage.\(name)"] = value
             parts.append(String(format: "%@ %.2f", name, value))
