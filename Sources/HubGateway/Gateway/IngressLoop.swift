@@ -26,13 +26,14 @@ final class IngressLoop: @unchecked Sendable {
     /// The most requests handled before their replies are sent and the mesh is woken.
     static let burstLimit = 256
 
-    // Owned by the ingress thread.
-    private var decoder: RequestDecoder
-    private var backlog: ReplyBacklog
-    private var client: [UInt8] = []
+    // Owned by the ingress thread, which alone reads and writes them: the run-time exclusivity
+    // checks a class's stored properties get (several per request) are switched off for them.
+    @exclusivity(unchecked) private var decoder: RequestDecoder
+    @exclusivity(unchecked) private var backlog: ReplyBacklog
+    @exclusivity(unchecked) private var client: [UInt8] = []
     /// The replies of the current burst: routing id and reply bytes, back to back.
-    private var burstBytes: [UInt8] = []
-    private var burst: [BurstReply] = []
+    @exclusivity(unchecked) private var burstBytes: [UInt8] = []
+    @exclusivity(unchecked) private var burst: [BurstReply] = []
 
     /// A reply waiting for the end of its burst: where its routing id and bytes are in `burstBytes`.
     private struct BurstReply {

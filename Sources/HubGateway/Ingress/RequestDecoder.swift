@@ -55,7 +55,7 @@ public struct RequestDecoder {
             )
         }
         var reader = JSONReader(bytes: frame)
-        let fields: RequestFields
+        var fields = RequestFields()
         do {
             let first = try reader.peekToken(expecting: "a JSON object")
             guard first == UInt8(ascii: "{") else {
@@ -63,7 +63,7 @@ public struct RequestDecoder {
                 try reader.expectEnd()
                 return .refused(nil, .badJSON, "request must be a JSON object, not \(JSONReader.typeName(first)); send one JSON object per frame")
             }
-            fields = try parseObject(&reader, depth: 1, isItem: false)
+            try parseObject(&reader, depth: 1, isItem: false, into: &fields)
             try reader.expectEnd()
         } catch {
             return .refused(
@@ -75,11 +75,12 @@ public struct RequestDecoder {
         return finish(fields)
     }
 
-    /// Scans the object at the reader's position (level `depth`) and records its fields. Batch items
-    /// are validated as they are met, while the transcoded arguments are still in the scratch buffers.
-    mutating func parseObject(_ reader: inout JSONReader, depth: Int, isItem: Bool) throws(JSONSyntaxError) -> RequestFields {
-        var fields = RequestFields()
-        if try reader.open(UInt8(ascii: "{"), depth: depth) { return fields }
+    /// Scans the object at the reader's position (level `depth`) and records its fields into `fields`
+    /// (fresh). Batch items are validated as they are met, while the transcoded arguments are still
+    /// in the scratch buffers. Filled in place: returning the large struct cost a copy and a destroy
+    /// per request.
+    mutating func parseObject(_ reader: inout JSONReader, depth: Int, isItem: Bool, into fields: inout RequestFields) throws(JSONSyntaxError) {
+        if try reader.open(UInt8(ascii: "{"), depth: depth) { return }
         repeat {
             let key = try reader.readKey()
             guard let field = reader.field(key) else {
@@ -127,7 +128,6 @@ public struct RequestDecoder {
                 }
             }
         } while try reader.next(closer: UInt8(ascii: "}"))
-        return fields
     }
 
     private func readVersion(_ reader: inout JSONReader, _ next: UInt8, depth: Int) throws(JSONSyntaxError) -> RequestFields.Version {
@@ -188,7 +188,8 @@ public struct RequestDecoder {
             if count > options.maxBatchItems {
                 try reader.skipValue(depth: depth)  // too many: the batch fails as a whole; only check the syntax
             } else if byte == UInt8(ascii: "{") {
-                let item = try parseObject(&reader, depth: depth + 1, isItem: true)
+                var item = RequestFields()
+                try parseObject(&reader, depth: depth + 1, isItem: true, into: &item)
                 items.append(validateItem(item, isItem: true))
             } else {
                 try reader.skipValue(depth: depth)
