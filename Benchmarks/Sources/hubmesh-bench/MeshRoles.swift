@@ -9,9 +9,13 @@ enum MeshBench {
     static let hub = "bench"
     static let group = "g1"
 
-    /// `HUBMESH_BENCH_IO_BATCH=1`: the hop's members run their I/O threads under `SCHED_BATCH`
+    /// `HUBMESH_BENCH_IO_BATCH=1`: every mesh member the harness starts (the hop's and the ingest's
+    /// members, the gateways and the nodes) runs its I/O thread under `SCHED_BATCH`
     /// (``MeshConfiguration/ioThreadBatchScheduling``, off by default), to compare the two in one hour.
     static var ioBatchScheduling: Bool { ProcessInfo.processInfo.environment["HUBMESH_BENCH_IO_BATCH"] == "1" }
+
+    /// The command-line flags that ask a `hubmesh-node` or `hubmesh-gateway` for the same.
+    static var executableFlags: [String] { ioBatchScheduling ? ["--mesh-io-batch-scheduling"] : [] }
 
     /// A member of the hop (publisher or subscriber), with the I/O thread's scheduling asked for.
     static func configuration(id: String, join: [String]) -> MeshConfiguration {

@@ -25,7 +25,8 @@ extension Orchestrator {
             throw BenchError("not run: \(path) not built")
         }
         let gateway = try start(
-            "gateway", ["--ingress", "tcp://127.0.0.1:0", "--mesh", "tcp://127.0.0.1:0", "--log-level", "warning"], executable: gatewayPath)
+            "gateway", ["--ingress", "tcp://127.0.0.1:0", "--mesh", "tcp://127.0.0.1:0", "--log-level", "warning"] + MeshBench.executableFlags,
+            executable: gatewayPath)
         let fields = Self.fields(try gateway.expect("*ready", timeout: 30))
         guard let ingress = fields["ingress"], let mesh = fields["mesh"] else {
             gateway.stop()
@@ -36,7 +37,8 @@ extension Orchestrator {
             for index in 0..<count {
                 let node = try start(
                     "node\(index + 1)",
-                    ["--http", "127.0.0.1:0", "--mesh", "tcp://127.0.0.1:0", "--join", mesh, "--id", "node\(index + 1)", "--log-level", "warning"],
+                    ["--http", "127.0.0.1:0", "--mesh", "tcp://127.0.0.1:0", "--join", mesh, "--id", "node\(index + 1)", "--log-level", "warning"]
+                        + MeshBench.executableFlags,
                     executable: nodePath)
                 let nodeFields = Self.fields(try node.expect("ready", timeout: 30))
                 guard let http = nodeFields["http"] else { throw BenchError("node ready line without http=") }

@@ -55,7 +55,8 @@ extension Orchestrator {
         let gatewayPath = "\(binDir)/hubmesh-gateway"
         guard FileManager.default.isExecutableFile(atPath: gatewayPath) else { throw BenchError("not run: \(gatewayPath) not built") }
         let gateway = try start(
-            "gateway", ["--ingress", "tcp://127.0.0.1:0", "--mesh", "tcp://127.0.0.1:0", "--log-level", "warning"], executable: gatewayPath)
+            "gateway", ["--ingress", "tcp://127.0.0.1:0", "--mesh", "tcp://127.0.0.1:0", "--log-level", "warning"] + MeshBench.executableFlags,
+            executable: gatewayPath)
         let line = try gateway.expect("*ready", timeout: 30)
         let fields = Self.fields(line)
         guard let ingress = fields["ingress"], let mesh = fields["mesh"] else { throw BenchError("gateway ready line without endpoints: \(line)") }
