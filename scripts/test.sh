@@ -65,7 +65,7 @@ failures() {  # prints the lines of a runner's output that name what failed and 
 }
 
 lint() {
-    swift format lint --strict -r Sources Tests Benchmarks/Sources Benchmarks/Tests Benchmarks/decode-loop Benchmarks/json-decode-loop Fuzz || return 1
+    swift format lint --strict -r Sources Tests Benchmarks/Sources Benchmarks/Tests Benchmarks/decode-loop Benchmarks/json-decode-loop Benchmarks/replay-lookup Fuzz || return 1
     # The docs: relative links and #anchors resolve, every picture in docs/ is shown (scripts/check_docs.py).
     (.venv/bin/ruff check scripts/check_docs.py && .venv/bin/ruff format --check scripts/check_docs.py &&
         .venv/bin/mypy --strict scripts/check_docs.py && .venv/bin/python scripts/check_docs.py) || return 1

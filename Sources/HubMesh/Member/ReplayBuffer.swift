@@ -27,6 +27,15 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         var count = 0
         var first: UInt64 = 0
         var last: UInt64 = 0
+        /// Where every held frame whose sequence number is a multiple of the stride sits in the ring,
+        /// oldest first: a lookup starts its walk at the last one at or before the range asked for.
+        var checkpoints: Deque<Checkpoint> = []
+    }
+
+    /// A frame's sequence number and its position in the stream of appends (see ``appended``).
+    private struct Checkpoint: Sendable {
+        var sequence: UInt64
+        var position: UInt64
     }
 
     /// One kept frame, in append order (one ring for every topic: appending and evicting touch one
@@ -43,6 +52,10 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
     /// Frames older than this are dropped.
     public let maxAge: Duration
 
+    /// Every `checkpointStride`-th sequence number of a topic is a checkpoint.
+    public let checkpointStride: UInt64
+    /// Frames appended so far: the next frame's position (`order[i]` is at `appended - count + i`).
+    private var appended: UInt64 = 0
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
     private var slotOf: [Topic: Int] = [:]
@@ -54,8 +67,17 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
     /// Creates an empty buffer. Room for up to 1,048,576 frames is reserved at once (address space:
     /// the memory is only used as frames arrive).
     public init(capacity: Int, maxAge: Duration) {
+        self.init(capacity: capacity, maxAge: maxAge, checkpointStride: 64)
+    }
+
+    /// Creates an empty buffer with a checkpoint every `checkpointStride` sequence numbers of a topic
+    /// (a power of two; 64 by default). A smaller stride makes lookups walk less and costs 16 bytes
+    /// per checkpoint.
+    public init(capacity: Int, maxAge: Duration, checkpointStride: UInt64) {
+        precondition(checkpointStride > 0 && checkpointStride & (checkpointStride - 1) == 0, "the stride must be a power of two")
         self.capacity = max(0, capacity)
         self.maxAge = maxAge
+        self.checkpointStride = checkpointStride
         order.reserveCapacity(min(self.capacity, 1 << 20))
     }
 
@@ -85,7 +107,11 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         if slots[slot].count == 0 { slots[slot].first = sequence }
         slots[slot].count += 1
         slots[slot].last = sequence
+        if sequence & (checkpointStride - 1) == 0 {
+            slots[slot].checkpoints.append(Checkpoint(sequence: sequence, position: appended))
+        }
         order.append(Entry(slot: slot, sequence: sequence, time: now, frame: frame))
+        appended &+= 1
         while order.count > capacity { dropOldest() }
     }
 
@@ -114,8 +140,10 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
     }
 
     private mutating func dropOldest() {
+        let position = appended &- UInt64(order.count)
         guard let oldest = order.popFirst() else { return }
         let slot = oldest.slot
+        if slots[slot].checkpoints.first?.position == position { slots[slot].checkpoints.removeFirst() }
         slots[slot].count -= 1
         guard slots[slot].count == 0 else {
             slots[slot].first = oldest.sequence &+ 1
@@ -130,8 +158,11 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
 
     /// The frames for sequence numbers `range` of `topic`, and which leading part is gone.
     ///
-    /// Looks from the newest frame back to the first one asked for: replays are asked for recent
-    /// gaps, so the walk is short; at worst it reads the whole buffer once.
+    /// Walks forward from the topic's last checkpoint at or before the range (found by binary
+    /// search), so an old range costs no more than a recent one: the walk covers the range and at
+    /// most a stride of the topic's frames before it (with other topics' frames in between). Without
+    /// such a checkpoint (the range starts within a stride of the oldest frame held), it first walks
+    /// back to the range's start from the topic's first checkpoint, or from the newest frame.
     public func frames(topic: Topic, range: ClosedRange<UInt64>) -> Lookup {
         guard let slot = slotOf[topic], slots[slot].count > 0 else { return Lookup(frames: [], gone: range) }
         let first = slots[slot].first
@@ -145,16 +176,33 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         guard from <= to else { return Lookup(frames: [], gone: gone ?? range) }
         var frames: [[UInt8]] = []
         frames.reserveCapacity(Int(min(to - from, UInt64(slots[slot].count - 1))) + 1)
-        var index = order.count - 1
-        while index >= 0 {
+        var index = startIndex(slot: slot, from: from)
+        while index < order.count {
             if order[index].slot == slot {
                 let sequence = order[index].sequence
-                if sequence < from { break }
-                if sequence <= to { frames.append(order[index].frame) }
+                if sequence > to { break }
+                if sequence >= from { frames.append(order[index].frame) }
             }
-            index -= 1
+            index += 1
         }
-        frames.reverse()
         return Lookup(frames: frames, gone: gone)
+    }
+
+    /// An index of `order` at or before the frame `from` of `slot` (which is held).
+    private func startIndex(slot: Int, from: UInt64) -> Int {
+        let checkpoints = slots[slot].checkpoints
+        let oldestPosition = appended &- UInt64(order.count)
+        // The last checkpoint with a sequence number at or before `from`.
+        var low = 0
+        var high = checkpoints.count
+        while low < high {
+            let middle = (low + high) / 2
+            if checkpoints[middle].sequence <= from { low = middle + 1 } else { high = middle }
+        }
+        if low > 0 { return Int(checkpoints[low - 1].position &- oldestPosition) }
+        // None: walk back from the first checkpoint (after `from`), or from the newest frame.
+        var index = checkpoints.first.map { Int($0.position &- oldestPosition) } ?? order.count - 1
+        while index > 0 && !(order[index].slot == slot && order[index].sequence <= from) { index -= 1 }
+        return index
     }
 }

@@ -137,12 +137,13 @@ struct ReplayTests {
     /// Against a plain model (the last `capacity` appends, in order), across interleaved topics,
     /// evictions by count and by age, and topics that go completely and come back: every lookup of
     /// published sequence numbers returns exactly the frames held, in order, and names exactly the
-    /// leading part that is gone.
-    @Test(arguments: [1, 3, 17, 64])
-    func replayBufferMatchesAModelOfTheLastAppends(capacity: Int) {
+    /// leading part that is gone. With a checkpoint at every frame, at every fourth, and at every
+    /// 64th (so that many lookups start before the first checkpoint and walk back to their range).
+    @Test(arguments: [1, 3, 17, 64], [1, 4, 64] as [UInt64])
+    func replayBufferMatchesAModelOfTheLastAppends(capacity: Int, stride: UInt64) {
         let topics = [Self.topic, Topic.user(hub: "chat", user: "u"), Topic.all(hub: "chat"), Topic.group(hub: "other", group: "r")]
         var random = SplitMix64(seed: 0x7E91_A700 &+ UInt64(capacity))
-        var buffer = ReplayBuffer<Instant>(capacity: capacity, maxAge: .seconds(10))
+        var buffer = ReplayBuffer<Instant>(capacity: capacity, maxAge: .seconds(10), checkpointStride: stride)
         var model: [(topic: Int, sequence: UInt64, time: Duration)] = []
         var next = [UInt64](repeating: 1, count: topics.count)
         var clock = Duration.zero
