@@ -94,6 +94,7 @@ extension Orchestrator {
                 var lost = 0
                 var refused = 0
                 var cpu: [[String: Double]] = []
+                var cores: [Double] = []
                 for run in 1...repeats {
                     log("3 ingest \(language): binding → gateway run \(run)/\(repeats)")
                     let setup = try startGatewayWithSubscriber(expect: count + 1000)
@@ -112,13 +113,21 @@ extension Orchestrator {
                     if let start = before.1, let end = cpuMicros(pid: setup.subscriber.pid) { runCPU["subscriber"] = (end - start) / Double(g.acked) }
                     if let client = g.cpuMicros { runCPU["client"] = client }
                     cpu.append(runCPU)
+                    // The three processes' CPU at this rate, in cores: on a small box, what bounds the row.
+                    let busy = runCPU.count == 3 ? runCPU.values.reduce(0, +) * Double(g.acked) / g.seconds / 1_000_000 : nil
+                    if let busy { cores.append(busy) }
                     lost += max(0, count + 1000 - refused - delivered.received)
                     let perRequest = runCPU.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }
                     log(
                         "  \(formatRate(gateway.throughputRuns.last)) acked, \(g.acked - g.ok) refused, \(delivered.received) delivered; "
-                            + "CPU µs/request: \(perRequest.joined(separator: ", "))")
+                            + "CPU µs/request: \(perRequest.joined(separator: ", "))"
+                            + (busy.map { String(format: "; %.2f cores busy", $0) } ?? ""))
                 }
                 noteCPU(cpu, in: &gateway, processes: ["client", "gateway", "subscriber"])
+                if let busy = median(cores) {
+                    gateway.extra["coresBusy"] = busy
+                    gateway.notes.append(String(format: "%.2f cores busy", busy))
+                }
                 gateway.throughput = median(gateway.throughputRuns)
                 gateway.lost = lost
                 if refused > 0 { gateway.notes.append("\(refused) refused") }
