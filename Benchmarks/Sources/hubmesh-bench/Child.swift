@@ -130,6 +130,10 @@ final class Child {
     }
 
     private var isProfiled: Bool { process.executableURL?.lastPathComponent == "perf" }
+
+    /// The CPU time (user + system) the process has used so far, in µs; `nil` under `perf record`,
+    /// whose process is the one started (its CPU time is not the profiled program's).
+    var cpuTimeMicros: Double? { isProfiled ? nil : cpuMicros(pid: pid) }
 }
 
 /// Every child started, so that all of them are stopped at the end (and on SIGINT/SIGTERM).

@@ -102,15 +102,15 @@ extension Orchestrator {
                         setup.subscriber.stop()
                         setup.gateway.stop()
                     }
-                    let before = (cpuMicros(pid: setup.gateway.pid), cpuMicros(pid: setup.subscriber.pid))
+                    let before = (setup.gateway.cpuTimeMicros, setup.subscriber.cpuTimeMicros)
                     let g = try ingestClient(language, mode: "binding", endpoint: setup.ingress, count: count)
                     gateway.throughputRuns.append(Double(g.ok) / g.seconds)
                     refused += g.acked - g.ok
                     let delivered = try setup.subscriber.expectJSON("result", as: ReceiverResult.self, timeout: 60)
                     // CPU per acknowledged request, warm-up and connecting included (10 ms ticks; a run is seconds).
                     var runCPU: [String: Double] = [:]
-                    if let start = before.0, let end = cpuMicros(pid: setup.gateway.pid) { runCPU["gateway"] = (end - start) / Double(g.acked) }
-                    if let start = before.1, let end = cpuMicros(pid: setup.subscriber.pid) { runCPU["subscriber"] = (end - start) / Double(g.acked) }
+                    if let start = before.0, let end = setup.gateway.cpuTimeMicros { runCPU["gateway"] = (end - start) / Double(g.acked) }
+                    if let start = before.1, let end = setup.subscriber.cpuTimeMicros { runCPU["subscriber"] = (end - start) / Double(g.acked) }
                     if let client = g.cpuMicros { runCPU["client"] = client }
                     cpu.append(runCPU)
                     // The three processes' CPU at this rate, in cores: on a small box, what bounds the row.

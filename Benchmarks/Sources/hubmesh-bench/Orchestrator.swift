@@ -135,12 +135,13 @@ struct Orchestrator {
             pub.stop()
             sub.stop()
         }
-        var processes = ["publisher": pub.pid, "subscriber": sub.pid]
-        if let broker = brokerPIDs[system] { processes["broker"] = broker }
-        let before = processes.compactMapValues { cpuMicros(pid: $0) }
+        // A process under `perf record` has no figure (its process is perf's).
+        var processes: [String: () -> Double?] = ["publisher": { pub.cpuTimeMicros }, "subscriber": { sub.cpuTimeMicros }]
+        if let broker = brokerPIDs[system] { processes["broker"] = { cpuMicros(pid: broker) } }
+        let before = processes.compactMapValues { $0() }
         pub.send("go")
         let receiver = try sub.expectJSON("result", as: ReceiverResult.self, timeout: timeout + 15)
-        let after = processes.compactMapValues { cpuMicros(pid: $0) }
+        let after = processes.compactMapValues { $0() }
         let sender = try pub.expectJSON("sent", as: SenderResult.self, timeout: 15)
         var run = HopRun(sender: sender, receiver: receiver)
         if receiver.received > 0 {
