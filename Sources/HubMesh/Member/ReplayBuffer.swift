@@ -30,6 +30,9 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         /// Where every held frame whose sequence number is a multiple of the stride sits in the ring,
         /// oldest first: a lookup starts its walk at the last one at or before the range asked for.
         var checkpoints: Deque<Checkpoint> = []
+        /// The position of the first checkpoint (`UInt64.max` when there is none), so that evicting a
+        /// frame compares two integers instead of reaching into the deque.
+        var oldestCheckpoint = UInt64.max
     }
 
     /// A frame's sequence number and its position in the stream of appends (see ``appended``).
@@ -108,6 +111,7 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         slots[slot].count += 1
         slots[slot].last = sequence
         if sequence & (checkpointStride - 1) == 0 {
+            if slots[slot].checkpoints.isEmpty { slots[slot].oldestCheckpoint = appended }
             slots[slot].checkpoints.append(Checkpoint(sequence: sequence, position: appended))
         }
         order.append(Entry(slot: slot, sequence: sequence, time: now, frame: frame))
@@ -143,7 +147,10 @@ public struct ReplayBuffer<Instant: InstantProtocol>: Sendable where Instant.Dur
         let position = appended &- UInt64(order.count)
         guard let oldest = order.popFirst() else { return }
         let slot = oldest.slot
-        if slots[slot].checkpoints.first?.position == position { slots[slot].checkpoints.removeFirst() }
+        if slots[slot].oldestCheckpoint == position {
+            slots[slot].checkpoints.removeFirst()
+            slots[slot].oldestCheckpoint = slots[slot].checkpoints.first?.position ?? UInt64.max
+        }
         slots[slot].count -= 1
         guard slots[slot].count == 0 else {
             slots[slot].first = oldest.sequence &+ 1
