@@ -55,10 +55,12 @@ public struct MeshConfiguration: Sendable {
     /// the I/O thread finds a longer queue to batch, instead of the two trading the core per envelope:
     /// on a 2-core machine, mesh hop runs made ~20 % (quick, 11 pairs) and ~13 % (full size, 3 of 4
     /// pairs) more throughput with it, the publisher spent ~20 % less CPU per envelope, and the paced
-    /// publisher was about a third as late; latency did not improve. The cost: when other work oversubscribes the CPU, the I/O thread waits longer for it,
-    /// and a gateway under a full test suite's load passed about a quarter fewer requests per second
-    /// (`docs/benchmarks.md`, session 13). Only the I/O thread is affected, not the threads that
-    /// publish. Ignored elsewhere than Linux. Default `false`.
+    /// publisher was about a third as late; latency did not improve. The cost: when other work
+    /// oversubscribes the CPU, the I/O thread waits longer for it. A gateway under a full test suite's
+    /// load passed about a quarter fewer requests per second, and with every member of the benchmark's
+    /// fan-out (gateway, two nodes, load clients on 2 cores) under it, fan-out did not gain and had
+    /// its worst tail (`docs/benchmarks-history.md`, sessions 13 and 14). Only the I/O thread is
+    /// affected, not the threads that publish. Ignored elsewhere than Linux. Default `false`.
     public var ioThreadBatchScheduling = false
     /// A batch stops growing at this many bytes (an envelope larger than it leaves alone). It also
     /// bounds what one pipe slot of the high-water mark can hold. Default 16 KiB.
