@@ -14,6 +14,7 @@ struct Bench: AsyncParsableCommand {
             RedisPublisherRole.self, RedisSubscriberRole.self,
             NATSPublisherRole.self, NATSSubscriberRole.self,
             GatewayPublisherRole.self, WebSocketLoadRole.self,
+            TCPFanOutServerRole.self, TCPFanOutClientsRole.self,
         ],
         defaultSubcommand: RunCommand.self
     )

@@ -39,7 +39,8 @@ struct Pacer {
     private var lateOver20: Int = 0
     private var paced: Int = 0
 
-    init(ratePerSecond: Int) {
+    /// `start`: when message 0 is due (now by default); senders on several threads share one.
+    init(ratePerSecond: Int, start: UInt64? = nil) {
         // HUBMESH_BENCH_PACER_SLACK=default keeps Linux's slack: to compare with runs made before.
         let setting = ProcessInfo.processInfo.environment["HUBMESH_BENCH_PACER_SLACK"]
         if let setting, setting != "default" {
@@ -49,7 +50,7 @@ struct Pacer {
         if ratePerSecond > 0 && !keepSlack && bench_set_timer_slack(1) != 0 {
             FileHandle.standardError.write(Data("pacer: could not set the timer slack (errno \(errno)): sends may come in bursts\n".utf8))
         }
-        start = monotonicNanos()
+        self.start = start ?? monotonicNanos()
         interval = ratePerSecond > 0 ? 1e9 / Double(ratePerSecond) : 0
     }
 
