@@ -168,6 +168,7 @@ extension Orchestrator {
         switch engine {
         case .hummingbird: "4 fan-out"
         case .nio: "4 fan-out (NIO client)"
+        case .posix: "4 fan-out (posix client)"
         }
     }
 
@@ -232,7 +233,7 @@ extension Orchestrator {
             for (phase, cpu) in [("throughput", unpacedCPU), ("paced", medianPacedCPU)] {
                 for (name, value) in cpu { throughput.extra["cpuMicrosPerDelivery.\(phase).\(name)"] = value }
             }
-            if engine == .nio || rawTCP {
+            if engine != .hummingbird || rawTCP {
                 throughput.notes.append(
                     "CPU µs/delivery unpaced: \(Self.describeCPU(unpacedCPU)); paced: \(Self.describeCPU(medianPacedCPU))")
             }
@@ -360,11 +361,11 @@ extension Orchestrator {
 
     func fanOutChecks() -> [Check] {
         var checks: [Check] = []
-        // The targets against the row of the client, then (informational) against the NIO client's row.
-        let engines: [(WebSocketLoadRole.Engine, String)] = [(.hummingbird, "4"), (.nio, "4 (NIO client)")]
+        // The targets against the row of the client, then (informational) against the NIO and posix clients' rows.
+        let engines: [(WebSocketLoadRole.Engine, String)] = [(.hummingbird, "4"), (.nio, "4 (NIO client)"), (.posix, "4 (posix client)")]
         for (engine, label) in engines {
             let fan = rows.first { $0.workload == Self.fanOutWorkload(engine) && $0.status == "ok" }
-            if engine == .nio && !rows.contains(where: { $0.workload == Self.fanOutWorkload(engine) }) { continue }
+            if engine != .hummingbird && !rows.contains(where: { $0.workload == Self.fanOutWorkload(engine) }) { continue }
             checks.append(
                 Check(
                     workload: label, target: "≥ 200 k deliveries/s per node", measured: fan?.throughput.map { formatRate($0) } ?? "not run",

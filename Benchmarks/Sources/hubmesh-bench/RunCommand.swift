@@ -75,6 +75,7 @@ struct RunCommand: ParsableCommand {
         if workloads.contains("fanout") {
             orchestrator.fanOut()
             orchestrator.fanOut(engine: .nio)
+            orchestrator.fanOut(engine: .posix)
             orchestrator.fanOut(rawTCP: true)
         }
         if workloads.contains("connections") { orchestrator.connections() }

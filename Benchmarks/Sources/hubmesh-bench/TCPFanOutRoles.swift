@@ -128,11 +128,23 @@ struct TCPFanOutClientsRole: AsyncParsableCommand {
                 state.failed(error)
             }
         }
-        let reader = TCPFanOutReader(sockets: sockets, frameSize: max(frameSize, BenchPayload.size))
+        let frameSize = max(self.frameSize, BenchPayload.size)
+        let reader = EpollReader(sockets: sockets, bufferSize: 64 * frameSize)
         // The role ends when `report` does (after `quit`), or when reading fails (then no `result` comes).
         await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
-                if let failure = await RoleIO.onThread("tcp-clients", { reader.run(state: state) }) {
+                let failure = await RoleIO.onThread("tcp-clients") {
+                    reader.run(state: state) { index, bytes in
+                        var offset = 0
+                        while bytes.count - offset >= frameSize {
+                            let frame = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + BenchPayload.size)])
+                            state.delivered(index: index, sentNanos: BenchPayload.sendTime(frame), sequence: BenchPayload.sequence(frame))
+                            offset += frameSize
+                        }
+                        return offset
+                    }
+                }
+                if let failure {
                     FileHandle.standardError.write(Data("tcp-clients: \(failure)\n".utf8))
                 }
             }
@@ -146,31 +158,37 @@ struct TCPFanOutClientsRole: AsyncParsableCommand {
     }
 }
 
-/// The reading thread of `tcp-clients`: one epoll set over every socket, one read per ready
-/// socket per wake-up, frames reassembled per connection.
-final class TCPFanOutReader: Sendable {
-    let sockets: [Int32]
-    let frameSize: Int
+/// One thread reading many non-blocking sockets through one epoll set: one `read` per ready socket
+/// per wake-up into that socket's buffer, whose bytes go to `consume` (which returns how many it
+/// used: whole frames; the rest stays for the next read). `tcp-clients` and the `posix` engine of
+/// `ws-clients` read this way.
+final class EpollReader: Sendable {
+    /// What the bytes of connection `index` held: how many were used, or nil to drop the connection.
+    typealias Consume = (_ index: Int, _ bytes: UnsafeRawBufferPointer) -> Int?
 
-    init(sockets: [Int32], frameSize: Int) {
+    let sockets: [Int32]
+    let bufferSize: Int
+
+    init(sockets: [Int32], bufferSize: Int) {
         self.sockets = sockets
-        self.frameSize = frameSize
+        self.bufferSize = bufferSize
     }
 
     deinit { for fd in sockets { close(fd) } }
 
-    /// Reads until ``LoadState/stopping``; returns an error text if reading failed.
-    func run(state: LoadState) -> String? {
+    /// Reads until ``LoadState/stopping``; returns an error text if reading failed. A socket the
+    /// peer closed, or whose bytes `consume` refused, is dropped and counted as closed by the server.
+    func run(state: LoadState, consume: Consume) -> String? {
         let epoll = bench_epoll_create()
         guard epoll >= 0 else { return "epoll_create1 failed: errno \(errno)" }
         defer { close(epoll) }
         for (index, fd) in sockets.enumerated() where bench_epoll_add(epoll, fd, UInt64(index)) != 0 {
             return "epoll_ctl failed: errno \(errno)"
         }
-        let capacity = 64 * frameSize
-        // Per connection: `capacity` bytes, of which `filled[index]` hold the start of a frame not yet whole.
+        let capacity = bufferSize
         let buffers = UnsafeMutableRawPointer.allocate(byteCount: capacity * max(1, sockets.count), alignment: 16)
         defer { buffers.deallocate() }
+        // Per connection, how many bytes at the start of its buffer wait for the rest of their frame.
         var filled = [Int](repeating: 0, count: sockets.count)
         var tags = [UInt64](repeating: 0, count: 256)
         while !state.stopping.load(ordering: .relaxed) {
@@ -183,21 +201,17 @@ final class TCPFanOutReader: Sendable {
                 let index = Int(tags[slot])
                 let buffer = buffers + index * capacity
                 let n = read(sockets[index], buffer + filled[index], capacity - filled[index])
-                if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
+                if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
+                let total = filled[index] + max(n, 0)
+                guard n > 0, let used = consume(index, UnsafeRawBufferPointer(start: buffer, count: total)),
+                    used > 0 || total < capacity
+                else {
                     _ = bench_epoll_remove(epoll, sockets[index])
                     state.closedByServer()
                     continue
                 }
-                guard n > 0 else { continue }
-                let total = filled[index] + n
-                var offset = 0
-                while total - offset >= frameSize {
-                    let frame = UnsafeRawBufferPointer(start: buffer + offset, count: BenchPayload.size)
-                    state.delivered(index: index, sentNanos: BenchPayload.sendTime(frame), sequence: BenchPayload.sequence(frame))
-                    offset += frameSize
-                }
-                if offset > 0 && offset < total { buffer.copyMemory(from: buffer + offset, byteCount: total - offset) }
-                filled[index] = total - offset
+                if used > 0 && used < total { buffer.copyMemory(from: buffer + used, byteCount: total - used) }
+                filled[index] = total - used
             }
         }
         return nil

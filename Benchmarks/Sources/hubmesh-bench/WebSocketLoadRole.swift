@@ -13,15 +13,17 @@ import WSClient
 /// connection got `--expect` messages, or at the timeout. With `--idle` the connections only
 /// hand-shake, and stay open until `quit`.
 ///
-/// Two engines run the same ``SignalRLoadSession`` per connection: `hummingbird` (the default:
-/// hummingbird's `WSClient`, one task per connection reading an async frame stream) and `nio`
-/// (``NIOLoadClient``: plain SwiftNIO channels whose handler parses each frame in `channelRead`).
+/// Three engines run the same ``SignalRLoadSession`` per connection: `hummingbird` (the default:
+/// hummingbird's `WSClient`, one task per connection reading an async frame stream), `nio`
+/// (``NIOLoadClient``: plain SwiftNIO channels whose handler parses each frame in `channelRead`) and
+/// `posix` (``PosixLoadClient``: plain sockets read by one epoll thread, as the fan-out floor's).
 struct WebSocketLoadRole: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ws-clients", abstract: "(role) SignalR WebSocket load client", shouldDisplay: false)
 
     enum Engine: String, ExpressibleByArgument, CaseIterable, Sendable {
         case hummingbird
         case nio
+        case posix
     }
 
     @Option var url: String
@@ -33,7 +35,7 @@ struct WebSocketLoadRole: AsyncParsableCommand {
     @Option var warmup = 0
     @Option var timeout: Double = 60
     @Option var connectConcurrency = 200
-    @Option(help: "hummingbird (WSClient) or nio (channel handlers).") var engine = Engine.hummingbird
+    @Option(help: "hummingbird (WSClient), nio (channel handlers) or posix (plain sockets, one epoll thread).") var engine = Engine.hummingbird
     @Option(help: "Event-loop threads of the nio engine.") var threads = 1
     @Flag var idle = false
 
@@ -46,6 +48,11 @@ struct WebSocketLoadRole: AsyncParsableCommand {
                 case .nio:
                     try await NIOLoadClient(
                         url: url, connections: connections, connectConcurrency: connectConcurrency, threads: threads,
+                        session: SignalRLoadSession(group: group, joinMethod: joinMethod, method: method, idle: idle)
+                    ).run(state: state)
+                case .posix:
+                    try await PosixLoadClient(
+                        url: url, connections: connections,
                         session: SignalRLoadSession(group: group, joinMethod: joinMethod, method: method, idle: idle)
                     ).run(state: state)
                 }
