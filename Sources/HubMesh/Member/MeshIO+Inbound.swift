@@ -99,6 +99,7 @@ extension MeshIO {
     }
 
     func drainRouter(budget: Int) {
+        routerDrained = false
         for _ in 0..<budget {
             let frames: [[UInt8]]?
             do {
@@ -107,7 +108,10 @@ extension MeshIO {
                 logger.error("receiving directed messages failed: \(error)")
                 return
             }
-            guard let frames else { return }
+            guard let frames else {
+                routerDrained = true
+                return
+            }
             guard frames.count == 2 else {
                 counters.decodeErrors += 1
                 logger.warning("dropped a directed message with \(frames.count) frames (expected identity + 1)")

@@ -44,6 +44,8 @@ final class MeshIO: @unchecked Sendable {
     var heardOnSubscriber: [String: ContinuousClock.Instant] = [:]
     /// Whether the last drain emptied the SUB: we are not behind on reading it.
     var subscriberDrained = true
+    /// Whether the last drain emptied the ROUTER (else the next turn reads it without asking poll).
+    var routerDrained = true
     /// Fault injection for tests: peers whose subscription link is cut at the next turn, silently
     /// (as a broken pipe would), to show that the link check notices and repairs it.
     let injectedLinkCuts = Mutex<Set<String>>([])
@@ -201,6 +203,11 @@ final class MeshIO: @unchecked Sendable {
             // Frames ZeroMQ refused are retried every millisecond. A publisher's send may have taken
             // the XPUB's ZMQ_FD signal for a subscription message: look again within 5 ms.
             let timeout = lane.queued ? 1 : lane.sentByPublishers ? min(5, pollTimeout()) : pollTimeout()
+            // A turn that does not poll reads every socket; one that polls reads those the poll found
+            // readable, and those a drain left behind on its budget. An empty read is not free: each
+            // one makes libzmq check the socket's command mailbox (`getpid` and `poll` system calls),
+            // and a paced publisher causes a turn per message.
+            var ready = Readiness.all
             if !tookCommands && !subscriptionsWait() {
                 do {
                     try poller.poll(timeoutMilliseconds: timeout)
@@ -209,14 +216,27 @@ final class MeshIO: @unchecked Sendable {
                     break
                 }
                 if poller.readyEvents(at: 0).contains(.readable) { inbox.wake.drain() }
+                ready = Readiness(
+                    publisher: poller.readyEvents(at: 1).contains(.readable),
+                    subscriber: !subscriberDrained || poller.readyEvents(at: 2).contains(.readable),
+                    router: !routerDrained || poller.readyEvents(at: 3).contains(.readable))
             }
-            drainPublisher()
-            drainSubscriber(budget: 20_000)
-            drainRouter(budget: 10_000)
+            if ready.publisher { drainPublisher() }
+            if ready.subscriber { drainSubscriber(budget: 20_000) }
+            if ready.router { drainRouter(budget: 10_000) }
             flushLane()
             timers()
         }
         shutdown()
+    }
+
+    /// Which sockets a turn reads (see ``run()``).
+    struct Readiness {
+        var publisher: Bool
+        var subscriber: Bool
+        var router: Bool
+
+        static let all = Readiness(publisher: true, subscriber: true, router: true)
     }
 
     /// Whether the XPUB holds subscription messages although its `ZMQ_FD` may not say so (this
