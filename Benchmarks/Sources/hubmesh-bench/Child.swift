@@ -30,8 +30,10 @@ final class Child {
         process.standardInput = stdinPipe
         process.standardOutput = stdoutPipe
         if let stderrPath {
-            FileManager.default.createFile(atPath: stderrPath, contents: nil)
-            process.standardError = FileHandle(forWritingAtPath: stderrPath)
+            guard FileManager.default.createFile(atPath: stderrPath, contents: nil), let log = FileHandle(forWritingAtPath: stderrPath) else {
+                throw BenchError("\(name): cannot create its log file \(stderrPath)")
+            }
+            process.standardError = log
         } else {
             process.standardError = FileHandle.nullDevice
         }

@@ -41,7 +41,7 @@ struct WebSocketLoadRole: AsyncParsableCommand {
 
     func run() async throws {
         let state = LoadState(connections: connections, warmup: warmup)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
+        await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 switch engine {
                 case .hummingbird: try await runHummingbird(state: state)
@@ -60,7 +60,14 @@ struct WebSocketLoadRole: AsyncParsableCommand {
             tasks.addTask {
                 try await state.report(connections: connections, idle: idle, expect: expect, timeout: timeout)
             }
-            do { try await tasks.next() } catch {}
+            // The report ends the role (its counts are what the orchestrator reads); an engine that
+            // fails first is said on stderr, and the report then shows what did not arrive.
+            do {
+                try await tasks.next()
+            } catch is CancellationError {
+            } catch {
+                FileHandle.standardError.write(Data("ws-clients (\(engine)): \(error)\n".utf8))
+            }
             tasks.cancelAll()
         }
     }

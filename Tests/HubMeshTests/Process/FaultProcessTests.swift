@@ -83,7 +83,7 @@ struct FaultProcessTests {
         while ContinuousClock.now < deadline {
             stats = try await MeshProcessTests().waitForCount(c, onC, 0)
             reported = c.output.compactMap(Self.reportedGap)
-            if stats.last == total && stats.count + reported.reduce(0) { $0 + $1.count } == total { break }
+            if stats.last == total && stats.count + reported.reduce(0, { $0 + $1.count }) == total { break }
             try await Task.sleep(for: .milliseconds(250))
         }
         let missing = c.output.filter { $0.hasPrefix("missing \(onC) ") }.last.map(Self.ranges) ?? []
