@@ -122,7 +122,14 @@ struct PrefixCacheTests {
             let mine = held.filter { $0.0 == topic }.map(\.1)
             let lookup = buffer.frames(topic: topic, range: 1...sequences[topic]!)
             #expect(lookup.frames == mine.map { topic.bytes + [UInt8($0)] })
-            #expect(lookup.gone == (mine.first.map { $0 > 1 ? 1...($0 - 1) : nil } ?? 1...sequences[topic]!))
+            // Gone: everything before the oldest frame still held (all of the topic if none is).
+            let gone: ClosedRange<UInt64>?
+            if let oldest = mine.first {
+                gone = oldest > 1 ? 1...(oldest - 1) : nil
+            } else {
+                gone = 1...sequences[topic]!
+            }
+            #expect(lookup.gone == gone)
         }
         #expect(buffer.count == 4)
     }
