@@ -37,6 +37,9 @@ def hop(report: dict[str, Any], out: Path) -> None:
         runs = [v / 1e6 for v in r.get("throughputRuns", [])]
         left.scatter([i] * len(runs), runs, color="black", s=10, zorder=3)
     left.axhline(1.0, color="red", linestyle="--", linewidth=1, label="target 1 M/s")
+    # Headroom above the highest run, so that the legend never hides a dot.
+    highest = max([1.0, *rates, *(v / 1e6 for r in rows for v in r.get("throughputRuns", []))])
+    left.set_ylim(0, highest * 1.2)
     left.set_ylabel("messages/s (millions), 100-byte payload")
     left.set_title("One hop, sustained, lossless (dots: runs)")
     left.legend(loc="upper right")
