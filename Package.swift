@@ -18,6 +18,10 @@ let package = Package(
         .executable(name: "hubmesh-gateway", targets: ["hubmesh-gateway"]),
         .executable(name: "hubmesh-member", targets: ["hubmesh-member"]),
         .executable(name: "hubmesh-bench", targets: ["hubmesh-bench"]),
+        // Loops for instruction counts under callgrind (each file's header says how to run it).
+        .executable(name: "decode-loop", targets: ["decode-loop"]),
+        .executable(name: "json-decode-loop", targets: ["json-decode-loop"]),
+        .executable(name: "replay-lookup", targets: ["replay-lookup"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -160,6 +164,12 @@ let package = Package(
             path: "Benchmarks/Sources/hubmesh-bench",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "decode-loop", dependencies: ["HubGateway", "HubMesh"], path: "Benchmarks/decode-loop", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "json-decode-loop", dependencies: ["HubProtocol"], path: "Benchmarks/json-decode-loop", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "replay-lookup", dependencies: ["HubMesh"], path: "Benchmarks/replay-lookup", swiftSettings: swiftSettings),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "HubProtocolTests", dependencies: ["HubProtocol"]),
         .testTarget(name: "HubMeshTests", dependencies: ["HubMesh", "ZeroMQ", "hubmesh-member", "hubmesh-gateway"]),

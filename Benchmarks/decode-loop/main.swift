@@ -3,10 +3,7 @@
 // encode the reply. For instruction counts under callgrind, which cannot load hubmesh-gateway
 // itself here (valgrind 3.19 gives up on the Swift runtime's libdispatch and on DWARF 5).
 //
-// Not part of the package: build it as an executable target of a scratch package whose Sources
-// link to this repository's, e.g. in Package.swift
-//   .executableTarget(name: "decode-loop", dependencies: ["HubGateway", "HubMesh"], path: "Benchmarks/decode-loop")
-// then
+// An executable of the package (so the test command compiles it; it runs only by hand):
 //   swift build -c release --product decode-loop
 //   objcopy --strip-debug .build/release/decode-loop /tmp/decode-loop
 //   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out /tmp/decode-loop 20000 all

@@ -2,9 +2,7 @@
 // load client receives them (`{"type":1,"target":"Deliver","arguments":["<stamp>:xxx…"]}`, a
 // 126-character argument) through `JSONHubProtocol.decodeMessages`, best of 5 rounds.
 //
-// Not part of the package: build it as a temporary executable target, e.g. in Package.swift
-//   .executableTarget(name: "json-decode-loop", dependencies: ["HubProtocol"], path: "Benchmarks/json-decode-loop")
-// then
+// An executable of the package (so the test command compiles it; it runs only by hand):
 //   swift build -c release --product json-decode-loop
 //   .build/release/json-decode-loop 5000                 # ns per message (noisy on a shared box)
 //   objcopy --strip-debug .build/release/json-decode-loop /tmp/jdl

@@ -4,10 +4,7 @@
 // 16 other topics, then asks the hot topic for 100 frames at the oldest end, the middle and the
 // newest end of what is held, and for a quiet topic's oldest frames.
 //
-// Not part of the package: build it as an executable target of a scratch package whose Sources
-// link to this repository's, e.g. in Package.swift
-//   .executableTarget(name: "replay-lookup", dependencies: ["HubMesh"], path: "Benchmarks/replay-lookup")
-// then
+// An executable of the package (so the test command compiles it; it runs only by hand):
 //   swift build -c release --product replay-lookup && .build/release/replay-lookup [CAPACITY]
 // It prints the median time per lookup of each kind over 101 lookups (and a checksum of the
 // frames found, so that the work is not optimized away).
