@@ -171,10 +171,19 @@ final class MeshIO: @unchecked Sendable {
         } catch {
             throw HubMeshError(code: .transport, message: "could not set up the member's publish lane: \(error.message)")
         }
-        poller.add(fileDescriptor: inbox.wake.fileDescriptor)
-        poller.add(fileDescriptor: publisherSignal)
-        poller.add(subscriber)
-        poller.add(router)
+        let items = [
+            poller.add(fileDescriptor: inbox.wake.fileDescriptor), poller.add(fileDescriptor: publisherSignal), poller.add(subscriber),
+            poller.add(router),
+        ]
+        assert(items == [PollItem.wake, PollItem.publisher, PollItem.subscriber, PollItem.router])
+    }
+
+    /// The poller's items, by index.
+    enum PollItem {
+        static let wake = 0
+        static let publisher = 1
+        static let subscriber = 2
+        static let router = 3
     }
 
     /// Microseconds since 1970: increases across restarts of the same member.
@@ -215,11 +224,11 @@ final class MeshIO: @unchecked Sendable {
                     logger.error("poll failed, stopping the member", metadata: ["hubmesh.error": "\(error)"])
                     break
                 }
-                if poller.readyEvents(at: 0).contains(.readable) { inbox.wake.drain() }
+                if poller.readyEvents(at: PollItem.wake).contains(.readable) { inbox.wake.drain() }
                 ready = Readiness(
-                    publisher: poller.readyEvents(at: 1).contains(.readable),
-                    subscriber: !subscriberDrained || poller.readyEvents(at: 2).contains(.readable),
-                    router: !routerDrained || poller.readyEvents(at: 3).contains(.readable))
+                    publisher: poller.readyEvents(at: PollItem.publisher).contains(.readable),
+                    subscriber: !subscriberDrained || poller.readyEvents(at: PollItem.subscriber).contains(.readable),
+                    router: !routerDrained || poller.readyEvents(at: PollItem.router).contains(.readable))
             }
             if ready.publisher { drainPublisher() }
             if ready.subscriber { drainSubscriber(budget: 20_000) }
