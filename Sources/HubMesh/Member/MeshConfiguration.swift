@@ -47,7 +47,9 @@ public struct MeshConfiguration: Sendable {
     /// the I/O thread: mesh hop p50 at 100 k/s about a third lower on a 2-core machine), but no
     /// batches from a publisher's bursts: about 40 % less throughput per publisher and more CPU per
     /// envelope at both ends (`docs/benchmarks.md`, section 1). Publishes with `deferWake` are
-    /// batched either way (by the publisher's ``MeshMember/flushPublishes()``). Default `false`.
+    /// batched either way (by the publisher's ``MeshMember/flushPublishes()``). A publisher never waits
+    /// for another thread that is sending: it leaves its envelope to that thread, which sends it before
+    /// it lets go. Default `false`.
     public var sendImmediately = false
     /// Whether the member's I/O thread runs under Linux's `SCHED_BATCH` policy: it gets its fair share
     /// of the CPU as before, but a publish (or an arriving message) that wakes it does not preempt the

@@ -309,7 +309,7 @@ extension MeshIO {
 
     func publishSnapshot() {
         flushReceivedCount()
-        let (published, batches) = inbox.lane.withLock { $0.collectCounts() }
+        let (published, batches) = inbox.collectCounts()
         let waits = inbox.state.withLock { $0.backpressureWaits }
         self.counters.published.merge(published, uniquingKeysWith: +)
         self.counters.batchesPublished += batches

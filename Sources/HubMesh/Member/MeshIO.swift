@@ -303,7 +303,7 @@ final class MeshIO: @unchecked Sendable {
     @discardableResult
     func flushLane() -> Int {
         let now = clock.now
-        let flushed = inbox.flush(now: now, byPublisher: false)
+        let flushed = inbox.flush(now: now)
         if flushed.blocked { noteBlocked(now: now) }
         return flushed.sent
     }

@@ -33,6 +33,10 @@ enum Waiter: @unchecked Sendable {
 /// instructions (numbering a publish and queueing it), the lane lock while frames are handed to
 /// ZeroMQ. A flush takes the lane lock, moves the queued publishes into the lane, and sends them:
 /// frames leave in the order they were numbered, whichever thread sends them.
+///
+/// A publisher that would send on its own thread never waits for the lane lock: if another thread
+/// holds it, the publisher leaves its envelope queued with ``flushRequested`` set, and whoever
+/// holds the lane sends it before letting go, or right after (see ``withLaneLock(byPublisher:_:)``).
 final class MeshInbox: Sendable {
     struct State: ~Copyable {
         var commands: [MeshCommand] = []
@@ -68,9 +72,13 @@ final class MeshInbox: Sendable {
     }
 
     let state = Mutex(State())
-    let lane: Mutex<PublishLane>
+    /// Only through ``withLaneLock(byPublisher:ifAvailable:_:)``, which sends what publishers handed over.
+    private let lane: Mutex<PublishLane>
     /// The frame prefix of the previous publish (publishers mostly repeat their topic).
     let lastPrefix = Mutex<MeshCodec.EncodePrefix?>(nil)
+    /// A publisher found the lane busy and left its publishes queued: the lane's holder sends them.
+    /// (An atomic, not state: every use of the lane looks at it.)
+    let flushRequested = Atomic<Bool>(false)
     let wake: WakeUp
     let limit: Int
     /// Publishers send on their own threads (``MeshConfiguration/sendImmediately``).
@@ -126,39 +134,102 @@ final class MeshInbox: Sendable {
     /// Sends what is queued (after publishes queued with `deferWake`) on the calling thread; wakes
     /// the I/O thread to retry what ZeroMQ refused.
     func flushPublishes() {
-        if flush(now: ContinuousClock.now, byPublisher: true).blocked { wakeIfSleeping() }
+        if flushByPublisher()?.blocked == true { wakeIfSleeping() }
+    }
+
+    /// A publisher's flush: sends what is queued on the calling thread, unless another thread holds
+    /// the lane; then that thread sends it (`nil`: handed over).
+    func flushByPublisher() -> PublishLane.Flushed? {
+        if let flushed = tryFlush() { return flushed }
+        flushRequested.store(true, ordering: .sequentiallyConsistent)
+        // The holder may have let go between the first try and the request; it checks again after
+        // letting go, and so does this try: one of the two sends.
+        return tryFlush()
+    }
+
+    private func tryFlush() -> PublishLane.Flushed? {
+        withLaneLock(byPublisher: true, ifAvailable: true) { lane in
+            state.withLock { lane.absorb(&$0.pending, known: $0.topics) }
+            return lane.flush(now: ContinuousClock.now)
+        }
     }
 
     /// Moves the queued publishes into the lane and hands them to ZeroMQ, in order; resumes the
     /// waiters it made room for.
     @discardableResult
-    func flush(now: ContinuousClock.Instant, byPublisher: Bool) -> PublishLane.Flushed {
-        passLane(markSent: { byPublisher && $0.sent > 0 }) { $0.flush(now: now) }
+    func flush(now: ContinuousClock.Instant) -> PublishLane.Flushed {
+        passLane { $0.flush(now: now) }
     }
 
     /// Runs `body` on the lane under its lock, with every queued publish moved into it first; then
     /// records what the lane holds (``State/queued`` counts it) and resumes the waiters there is now
-    /// room for. `markSent`: whether `body` sent on a publisher's thread (see ``State/sentByPublishers``).
-    private func passLane<R, E: Error>(
-        markSent: (borrowing R) -> Bool = { _ in false }, _ body: (inout PublishLane) throws(E) -> R
-    ) throws(E) -> R {
-        let limit = self.limit
-        let (result, resume) = try lane.withLock { lane throws(E) -> (R, [Waiter]) in
+    /// room for.
+    private func passLane<R, E: Error>(_ body: (inout PublishLane) throws(E) -> R) throws(E) -> R {
+        // Not `ifAvailable`: the result is never nil.
+        try withLaneLock(byPublisher: false, ifAvailable: false) { lane throws(E) -> R in
             state.withLock { lane.absorb(&$0.pending, known: $0.topics) }
-            let result = try body(&lane)
-            let carried = lane.queued
-            let sent = markSent(result)
-            let resume = state.withLock { state -> [Waiter] in
-                state.carried = carried
-                if sent { state.sentByPublishers = true }
+            return try body(&lane)
+        }!
+    }
+
+    /// Runs `body` under the lane lock (or, `ifAvailable`, only if no other thread holds it: `nil`
+    /// then), then sends what publishers left queued for the holder (``flushRequested``) before
+    /// letting go, records what the lane holds, and resumes the waiters there is now room for. After
+    /// letting go it looks at the request once more: a publisher that found the lane busy after the
+    /// last look inside has set it, and either its own second try or this look sends.
+    /// `byPublisher`: the calling thread is a publisher's (see ``State/sentByPublishers``).
+    private func withLaneLock<R, E: Error>(
+        byPublisher: Bool, ifAvailable: Bool, _ body: (inout PublishLane) throws(E) -> R
+    ) throws(E) -> R? {
+        guard let result = try runLocked(byPublisher: byPublisher, ifAvailable: ifAvailable, body) else { return nil }
+        // Whoever holds the lane now looks at the request after it, if this try fails.
+        while flushRequested.load(ordering: .sequentiallyConsistent), runLocked(byPublisher: byPublisher, ifAvailable: true, { _ in }) != nil {}
+        return result
+    }
+
+    /// ``withLaneLock(byPublisher:ifAvailable:_:)`` without the look after letting go.
+    private func runLocked<R, E: Error>(
+        byPublisher: Bool, ifAvailable: Bool, _ body: (inout PublishLane) throws(E) -> R
+    ) throws(E) -> R? {
+        let limit = self.limit
+        var result: R?
+        var resume: [Waiter] = []
+        var carried = false
+        func locked(_ lane: inout PublishLane) throws(E) -> Bool {
+            let before = lane.sentCount
+            result = try body(&lane)
+            sendRequested(&lane)
+            let sent = lane.sentCount != before
+            let queued = lane.queued
+            carried = queued > 0
+            resume = state.withLock { state -> [Waiter] in
+                state.carried = queued
+                if byPublisher && sent { state.sentByPublishers = true }
                 guard !state.waiters.isEmpty && state.queued <= limit / 2 else { return [] }
                 defer { state.waiters = [] }
                 return state.waiters
             }
-            return (result, resume)
+            return true
         }
+        let ran: Bool
+        if ifAvailable {
+            ran = try lane.withLockIfAvailable { lane throws(E) in try locked(&lane) } ?? false
+        } else {
+            ran = try lane.withLock { lane throws(E) in try locked(&lane) }
+        }
+        guard ran else { return nil }
         for waiter in resume { waiter.resume() }
+        // ZeroMQ refused frames on a publisher's thread: the I/O thread retries them.
+        if byPublisher && carried { wakeIfSleeping() }
         return result
+    }
+
+    /// Under the lane lock: sends what publishers left queued for the holder.
+    private func sendRequested(_ lane: inout PublishLane) {
+        while flushRequested.exchange(false, ordering: .sequentiallyConsistent) {
+            state.withLock { lane.absorb(&$0.pending, known: $0.topics) }
+            _ = lane.flush(now: ContinuousClock.now)
+        }
     }
 
     /// Parks a waiter until the queue drains. Returns `false` if there is no need to wait.
@@ -245,10 +316,10 @@ final class MeshInbox: Sendable {
         }
         if outcome.signal { wake.signal() }
         guard outcome.sendHere else { return false }
-        let flushed = flush(now: ContinuousClock.now, byPublisher: true)
+        let flushed = flushByPublisher()
         // The I/O thread retries what ZeroMQ refused, and makes room for a caller that waits.
         let wait = outcome.wait && state.withLock { $0.queued > limit }
-        if flushed.blocked || wait { wakeIfSleeping() }
+        if flushed?.blocked == true || wait { wakeIfSleeping() }
         if wait { state.withLock { $0.backpressureWaits += 1 } }
         return wait
     }
@@ -307,13 +378,18 @@ final class MeshInbox: Sendable {
 
     /// I/O thread: whether subscription messages wait on the XPUB (see ``PublishLane/hasSubscriptions()``).
     func hasSubscriptions() throws(ZMQError) -> Bool {
-        try lane.withLock { lane throws(ZMQError) in try lane.hasSubscriptions() }
+        try withLaneLock(byPublisher: false, ifAvailable: false) { lane throws(ZMQError) in try lane.hasSubscriptions() }!
+    }
+
+    /// I/O thread: the per-kind counts the lane gathered since the last call.
+    func collectCounts() -> (published: [String: Int], batches: Int) {
+        withLaneLock(byPublisher: false, ifAvailable: false) { $0.collectCounts() }!
     }
 
     /// I/O thread: reads the XPUB's subscription messages.
     func readSubscriptions() throws(ZMQError) -> [[UInt8]] {
         state.withLock { $0.sentByPublishers = false }
-        return try lane.withLock { lane throws(ZMQError) in try lane.readSubscriptions() }
+        return try withLaneLock(byPublisher: false, ifAvailable: false) { lane throws(ZMQError) in try lane.readSubscriptions() }!
     }
 
     /// Publishes not yet handed to ZeroMQ.

@@ -193,7 +193,7 @@ public final class MeshMember: Service, Sendable {
     }
 
     /// Sends, on the calling thread, the envelopes published with `deferWake` (see ``publishBlocking(_:deferWake:)``),
-    /// in batches.
+    /// in batches; if another thread is sending at that moment, that thread sends them before it lets go.
     public func flushPublishes() {
         inbox.flushPublishes()
     }

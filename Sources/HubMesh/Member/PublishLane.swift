@@ -50,6 +50,8 @@ struct PublishLane: @unchecked Sendable {
     /// Hub envelopes handed to ZeroMQ, by kind, since the I/O thread last collected them.
     var published: [String: Int] = [:]
     var batchesPublished = 0
+    /// Frames handed to ZeroMQ since the lane was made (wraps; compared, never read as a count).
+    var sentCount: UInt64 = 0
     /// Since when ZeroMQ has refused frames; `nil` while it takes them.
     var blockedSince: ContinuousClock.Instant?
     /// The socket is closed: nothing is sent any more.
@@ -133,6 +135,7 @@ struct PublishLane: @unchecked Sendable {
                 replay.append(topic: topics[id], sequence: backlog[index].sequence, frame: backlog[index].frame, now: now)
                 flushed.sent += 1
             }
+            sentCount &+= UInt64(end - head)
             head = end
         }
         if head >= backlog.count {

@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 
 @testable import HubMesh
@@ -100,5 +102,43 @@ struct BatchingTests {
             #expect(publisher.snapshot.counters.published["group"] == 4 * perPublisher)
             #expect(got.messagesLost == 0 && got.gapsDetected == 0 && got.decodeErrors == 0)
         }
+    }
+
+    /// A publisher that sends on its own thread does not wait while another thread holds the publish
+    /// lane (here this test, for a second; in a member, the I/O thread or another publisher): the
+    /// publish returns at once, and the holder sends the envelope when it lets go.
+    @Test func anImmediatePublisherLeavesItsEnvelopeToTheThreadHoldingTheLane() async throws {
+        let publisher = try MemberPair.member("pub") { $0.sendImmediately = true }
+        let receiver = try MemberPair.member("sub", join: [publisher.info.routerEndpoint])
+        try await MemberPair.run(publisher: publisher, receiver: receiver, key: "n") { received in
+            await receiver.subscribe(.group(hub: "chat", group: "g1"))
+            #expect(await publisher.waitUntilJoined(timeout: .seconds(10)))
+            try await Task.sleep(for: .milliseconds(300))
+
+            let inbox = publisher.inbox
+            let held = DispatchSemaphore(value: 0)
+            let released = Released()
+            Thread.detachNewThread {
+                inbox.withLane { _ in
+                    held.signal()
+                    Thread.sleep(forTimeInterval: 1)
+                    released.value.withLock { $0 = true }
+                }
+            }
+            held.wait()
+            let start = ContinuousClock.now
+            try publisher.publishBlocking(.group(GroupMessage(hub: "chat", group: "g1", payloads: Payloads(["n": Array("1".utf8)]))))
+            let took = start.duration(to: .now)
+            #expect(took < .milliseconds(500), "the publish waited \(took) for the lane")
+            let releasedBeforeReturn = released.value.withLock { $0 }
+            #expect(!releasedBeforeReturn, "the lane was let go before the publish returned")
+            #expect(try await received.wait(for: 1, timeout: .seconds(10)) == [1])
+            let releasedBeforeArrival = released.value.withLock { $0 }
+            #expect(releasedBeforeArrival, "it left while the lane was held")
+        }
+    }
+
+    final class Released: Sendable {
+        let value = Mutex(false)
     }
 }
