@@ -52,10 +52,13 @@ def hop(report: dict[str, Any], out: Path) -> None:
     right.axhline(300, color="red", linestyle="--", linewidth=1, label="p99 target 300 µs")
     right.axhline(60, color="orange", linestyle=":", linewidth=1, label="p50 target 60 µs")
     right.set_yscale("log")
+    # Headroom above the tallest bar (a decade and a half on the log scale) for the legend's two rows.
+    tallest = max([300.0, *(r["latency"]["p999"] for r in rows if r.get("latency"))])
+    right.set_ylim(top=tallest * 30)
     right.set_xticks(list(x), names)
     right.set_ylabel("µs (log scale)")
     right.set_title(f"Latency at {rows[0].get('latencyRate') or 100000:,} msgs/s")
-    right.legend(fontsize=8)
+    right.legend(fontsize=8, loc="upper left", ncol=3)
     machine = report["machine"]
     fig.suptitle(
         f"{machine['cores']} cores (shared), {machine['cpu']}, libzmq {machine['libzmq']}"
