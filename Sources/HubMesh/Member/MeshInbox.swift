@@ -377,8 +377,12 @@ final class MeshInbox: Sendable {
     }
 
     /// I/O thread: whether subscription messages wait on the XPUB (see ``PublishLane/hasSubscriptions()``).
+    /// Asking reads the socket's events after every send so far, so it also clears
+    /// ``State/sentByPublishers``: a send after this look sets it again. (Reading the subscriptions
+    /// clears it too, but a turn reads them only when there is something to read.)
     func hasSubscriptions() throws(ZMQError) -> Bool {
-        try withLaneLock(byPublisher: false, ifAvailable: false) { lane throws(ZMQError) in try lane.hasSubscriptions() }!
+        state.withLock { $0.sentByPublishers = false }
+        return try withLaneLock(byPublisher: false, ifAvailable: false) { lane throws(ZMQError) in try lane.hasSubscriptions() }!
     }
 
     /// I/O thread: the per-kind counts the lane gathered since the last call.
