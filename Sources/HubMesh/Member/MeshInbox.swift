@@ -36,7 +36,7 @@ enum Waiter: @unchecked Sendable {
 ///
 /// A publisher that would send on its own thread never waits for the lane lock: if another thread
 /// holds it, the publisher leaves its envelope queued with ``flushRequested`` set, and whoever
-/// holds the lane sends it before letting go, or right after (see ``withLaneLock(byPublisher:_:)``).
+/// holds the lane sends it before letting go, or right after (see ``withLaneLock(byPublisher:ifAvailable:_:)``).
 final class MeshInbox: Sendable {
     struct State: ~Copyable {
         var commands: [MeshCommand] = []
@@ -131,27 +131,30 @@ final class MeshInbox: Sendable {
         }
     }
 
-    /// Sends what is queued (after publishes queued with `deferWake`) on the calling thread; wakes
-    /// the I/O thread to retry what ZeroMQ refused.
+    /// Sends what is queued (after publishes queued with `deferWake`) on the calling thread, or hands
+    /// it to the thread holding the lane; the I/O thread retries what ZeroMQ refused (woken by
+    /// ``runLocked(byPublisher:ifAvailable:_:)``).
     func flushPublishes() {
-        if flushByPublisher()?.blocked == true { wakeIfSleeping() }
+        flushByPublisher()
     }
 
     /// A publisher's flush: sends what is queued on the calling thread, unless another thread holds
-    /// the lane; then that thread sends it (`nil`: handed over).
-    func flushByPublisher() -> PublishLane.Flushed? {
-        if let flushed = tryFlush() { return flushed }
+    /// the lane; then that thread sends it.
+    private func flushByPublisher() {
+        if tryFlush() { return }
         flushRequested.store(true, ordering: .sequentiallyConsistent)
         // The holder may have let go between the first try and the request; it checks again after
         // letting go, and so does this try: one of the two sends.
-        return tryFlush()
+        _ = tryFlush()
     }
 
-    private func tryFlush() -> PublishLane.Flushed? {
-        withLaneLock(byPublisher: true, ifAvailable: true) { lane in
+    /// Whether the lane was free (and what was queued went to ZeroMQ, or waits in the lane for a retry).
+    private func tryFlush() -> Bool {
+        let ran: Void? = withLaneLock(byPublisher: true, ifAvailable: true) { lane in
             state.withLock { lane.absorb(&$0.pending, known: $0.topics) }
-            return lane.flush(now: ContinuousClock.now)
+            _ = lane.flush(now: ContinuousClock.now)
         }
+        return ran != nil
     }
 
     /// Moves the queued publishes into the lane and hands them to ZeroMQ, in order; resumes the
@@ -195,10 +198,11 @@ final class MeshInbox: Sendable {
         var result: R?
         var resume: [Waiter] = []
         var carried = false
+        var handedOver = false
         func locked(_ lane: inout PublishLane) throws(E) -> Bool {
             let before = lane.sentCount
             result = try body(&lane)
-            sendRequested(&lane)
+            handedOver = sendRequested(&lane)
             let sent = lane.sentCount != before
             let queued = lane.queued
             carried = queued > 0
@@ -219,17 +223,21 @@ final class MeshInbox: Sendable {
         }
         guard ran else { return nil }
         for waiter in resume { waiter.resume() }
-        // ZeroMQ refused frames on a publisher's thread: the I/O thread retries them.
-        if byPublisher && carried { wakeIfSleeping() }
+        // ZeroMQ refused frames that a publisher sent or handed over: the I/O thread retries them, and
+        // may have chosen how long to sleep before they were refused (when it is the holder itself).
+        if carried && (byPublisher || handedOver) { wakeIfSleeping() }
         return result
     }
 
-    /// Under the lane lock: sends what publishers left queued for the holder.
-    private func sendRequested(_ lane: inout PublishLane) {
+    /// Under the lane lock: sends what publishers left queued for the holder; returns whether there was any.
+    private func sendRequested(_ lane: inout PublishLane) -> Bool {
+        var any = false
         while flushRequested.exchange(false, ordering: .sequentiallyConsistent) {
+            any = true
             state.withLock { lane.absorb(&$0.pending, known: $0.topics) }
             _ = lane.flush(now: ContinuousClock.now)
         }
+        return any
     }
 
     /// Parks a waiter until the queue drains. Returns `false` if there is no need to wait.
@@ -316,10 +324,11 @@ final class MeshInbox: Sendable {
         }
         if outcome.signal { wake.signal() }
         guard outcome.sendHere else { return false }
-        let flushed = flushByPublisher()
-        // The I/O thread retries what ZeroMQ refused, and makes room for a caller that waits.
+        // What ZeroMQ refused, the I/O thread retries (woken by `runLocked`); it also makes room for a
+        // caller that waits.
+        flushByPublisher()
         let wait = outcome.wait && state.withLock { $0.queued > limit }
-        if flushed?.blocked == true || wait { wakeIfSleeping() }
+        if wait { wakeIfSleeping() }
         if wait { state.withLock { $0.backpressureWaits += 1 } }
         return wait
     }
