@@ -36,7 +36,7 @@ struct IdleProcessTests {
         func itsIOThreadDoesNotSpin(afterSendingImmediately: Bool) async throws {
             let (member, _) = try await MemberProcess.start(id: "idle", extra: afterSendingImmediately ? ["--send-immediately"] : [])
             defer { member.stop() }
-            if afterSendingImmediately { try await member.command("all hello", expect: "sent") }
+            if afterSendingImmediately { _ = try await member.command("all hello", expect: "sent") }
             let pid = member.process.processIdentifier
             let thread = try #require(try Self.thread(named: "hubmesh-io", in: pid))
             try await Task.sleep(for: .milliseconds(500))
