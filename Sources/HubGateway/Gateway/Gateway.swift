@@ -52,7 +52,8 @@ public final class Gateway: Service, Sendable {
             try member.publishBlocking(envelope, deferWake: deferWake)
         }
         if let endpoint = configuration.ingressEndpoint {
-            let loop = try IngressLoop(configuration: configuration, endpoint: endpoint, processor: processor, logger: logger)
+            let loop = try IngressLoop(
+                configuration: configuration, endpoint: endpoint, context: member.zeroMQContext, processor: processor, logger: logger)
             ingress = loop
             ingressEndpoint = loop.endpoint
         } else {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import ZeroMQ
 
 /// A member of a HubMesh mesh: a node, a gateway, or a bare member.
 ///
@@ -117,6 +118,13 @@ public final class MeshMember: Service, Sendable {
         ioThreadPolicy.store(IOThreadScheduling.currentPolicy() ?? -1, ordering: .releasing)
     }
 
+    /// Names the calling thread for the OS (`ps -L`, `top -H`, perf; at most 15 bytes), as the
+    /// member names its I/O thread: for the threads of a process that embeds a member (the gateway's
+    /// `hubmesh-ingress`). Best effort; Linux only.
+    public static func nameCurrentThread(_ name: String) {
+        IOThreadScheduling.nameCurrentThread(name)
+    }
+
     /// Asks the member to stop; ``run()`` returns once sockets are closed.
     public func stop() { inbox.stop() }
 
@@ -150,6 +158,11 @@ public final class MeshMember: Service, Sendable {
         groupHandlers.withLock { $0[hub] = groupManagement }
         inbox.send(.register(hub: hub, handler: deliver))
     }
+
+    /// The member's ZeroMQ context. A process with more sockets of its own (the gateway's ingress
+    /// ROUTER) creates them here, so one libzmq I/O thread serves both; the member terminates it
+    /// when it stops, which waits until those sockets are closed.
+    public var zeroMQContext: Context { io.context }
 
     // MARK: - Publishing
 

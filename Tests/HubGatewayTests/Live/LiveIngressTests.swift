@@ -107,6 +107,39 @@ struct LiveIngressTests {
         }
     }
 
+    #if os(Linux)
+        /// The ingress ROUTER lives in the mesh member's ZeroMQ context: the process has one libzmq
+        /// I/O thread (`ZMQbg/IO/0`), not one per context; the ingress thread is named for the OS. The member terminates that context when it
+        /// stops, which waits for the ROUTER: with a client still connected, SIGTERM must still end the
+        /// process at once, cleanly, and with no error logged.
+        @Test func theIngressSharesTheMeshsIOThreadAndAConnectedClientDoesNotHoldUpShutdown() async throws {
+            let (gateway, ingress, _) = try await GatewayProcess.start()
+            defer { gateway.stop() }
+            let pid = gateway.process.processIdentifier
+            let (id, names, took) = try await onThread { () throws -> (String?, [String], Duration) in
+                let dealer = try Dealer(ingress)  // stays connected through the shutdown
+                let reply = try dealer.ask(#"{"v":1,"id":"1","kind":"all","hub":"chat","method":"m","arguments":[]}"#)
+                let tasks = "/proc/\(pid)/task"
+                let names = try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap { tid in
+                    try? String(contentsOfFile: "\(tasks)/\(tid)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                let start = ContinuousClock.now
+                kill(pid, SIGTERM)
+                gateway.process.waitUntilExit()
+                let took = start.duration(to: .now)
+                withExtendedLifetime(dealer) {}
+                return (reply["id"] as? String, names, took)
+            }
+            #expect(id == "1")
+            #expect(names.filter { $0.hasPrefix("ZMQbg/IO") }.count == 1, "threads: \(names.sorted())")
+            #expect(
+                names.contains("hubmesh-ingress") && names.contains("hubmesh-io"), "the gateway's own threads carry their names: \(names.sorted())")
+            #expect(try await gateway.waitForExit(timeout: .seconds(10)) == 0)
+            #expect(took < .seconds(3), "SIGTERM with a connected client took \(took)")
+            #expect(!gateway.errors.contains { $0.contains(" error ") || $0.contains(" critical ") }, "\(gateway.errors)")
+        }
+    #endif
+
     @Test func anEndpointInUseIsAFatalErrorWithAClearMessage() async throws {
         let (first, ingress, _) = try await GatewayProcess.start()
         defer { first.stop() }
