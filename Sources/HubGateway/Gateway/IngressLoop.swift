@@ -15,9 +15,9 @@ import ZeroMQ
 /// ``stop()`` is called from elsewhere.
 ///
 /// The ROUTER lives in the gateway's mesh member's ZeroMQ context, so one libzmq I/O thread serves
-/// the ingress and the mesh (with a context of its own, a second one competed for the cores: in
-/// alternating ingest runs the gateway used ~11 % more CPU per request). The member terminates that
-/// context when it stops, which waits for this socket: the ingress stops first (``GatewayFront``).
+/// the ingress and the mesh (a context of its own meant a second I/O thread to wake for every
+/// request). The member terminates that context when it stops, which waits for this socket: the
+/// ingress stops first (``GatewayFront``).
 final class IngressLoop: @unchecked Sendable {
     /// The endpoint as bound (with the port chosen for port 0).
     let endpoint: String
